@@ -1,0 +1,48 @@
+"""Async engine factory with the SQLite pragmas every connection needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession as OrmSession
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def is_sqlite(url: str) -> bool:
+    """True for a SQLite URL."""
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def sqlite_path(url: str) -> str:
+    """The file path of a SQLite URL (``:memory:`` is refused: sessions must be durable)."""
+    database = make_url(url).database
+    if not database or database == ":memory:":
+        raise ValueError("DATABASE_URL: SQLite needs a file path, not an in-memory database")
+    return database
+
+
+def create_engine(url: str) -> AsyncEngine:
+    """An async engine; on SQLite, WAL mode and a busy timeout on every connection."""
+    engine = create_async_engine(url, pool_pre_ping=not is_sqlite(url))
+    if is_sqlite(url):
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    # WAL lets the session store's own connection read while this one writes.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[OrmSession]:
+    """ORM sessions that keep loaded attributes after commit (rows become DTOs)."""
+    return async_sessionmaker(engine, expire_on_commit=False)

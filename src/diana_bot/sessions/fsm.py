@@ -1,0 +1,287 @@
+"""aiogram FSM over the session store: flows are plain ``StatesGroup`` code.
+
+aiogram reads and writes state and data in separate calls (``get_state``, ``get_data``,
+``set_state``, ``set_data``): four round trips per update on a naive storage. Here the
+event isolation opens a unit of work per update: the session is read once, lazily,
+under the key's lock; every call works on that copy; at the end of the update one
+write (start, save, finish, or nothing) goes to the store. A handler that raises
+writes nothing, so bad input never half-changes a session.
+
+Outside an update (a sweeper hook, a test) every call reads or writes through at once.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import AsyncGenerator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Literal
+
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.fsm.storage.base import (
+    DEFAULT_DESTINY,
+    BaseEventIsolation,
+    BaseStorage,
+    StateType,
+    StorageKey,
+)
+
+from diana_bot.sessions.locks import KeyLocks
+from diana_bot.sessions.manager import SessionManager
+from diana_bot.sessions.model import AdminSession, SessionKey
+from diana_bot.sessions.store import new_session_id
+from diana_bot.sessions.types import SessionType
+
+Outcome = Literal["completed", "cancelled"]
+
+
+def register_flow(
+    manager: SessionManager,
+    group: type[StatesGroup],
+    name: str,
+    *,
+    schema_version: int = 1,
+    ttl: timedelta | None = None,
+    title: str | None = None,
+) -> SessionType:
+    """Declare that ``group``'s states are the steps of session type ``name``."""
+    steps = frozenset(_split(s.state)[1] for s in group.__all_states__ if s.state)
+    return manager.types.register(
+        SessionType(name=name, schema_version=schema_version, steps=steps, ttl=ttl, title=title)
+    )
+
+
+def _split(state: str | None) -> tuple[str, str]:
+    if state is None or ":" not in state:
+        raise ValueError(f"not a StatesGroup state: {state!r}")
+    group, step = state.rsplit(":", 1)
+    return group, step
+
+
+@dataclass
+class _Pending:
+    """One key's session inside one update."""
+
+    key: SessionKey
+    loaded: bool = False
+    session: AdminSession | None = None
+    state: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    dirty: bool = False
+    new_id: str | None = None
+    outcome: Outcome = "completed"
+    cancelled_by: int | None = None
+
+
+_pending: contextvars.ContextVar[dict[StorageKey, _Pending] | None] = contextvars.ContextVar(
+    "diana_pending_sessions", default=None
+)
+
+
+class SessionStorage(BaseStorage):
+    """aiogram ``BaseStorage`` backed by ``SessionManager``."""
+
+    def __init__(self, manager: SessionManager, groups: Mapping[str, str] | None = None) -> None:
+        self.manager = manager
+        # StatesGroup full name -> session type name, filled by ``add_flow``.
+        self._type_of_group: dict[str, str] = dict(groups or {})
+        self._group_of_type: dict[str, str] = {v: k for k, v in self._type_of_group.items()}
+
+    def add_flow(
+        self,
+        group: type[StatesGroup],
+        name: str,
+        *,
+        schema_version: int = 1,
+        ttl: timedelta | None = None,
+        title: str | None = None,
+    ) -> SessionType:
+        """Register ``group`` as the session type ``name``."""
+        spec = register_flow(self.manager, group, name, schema_version=schema_version, ttl=ttl,
+                             title=title)
+        self._type_of_group[group.__full_group_name__] = name
+        self._group_of_type[name] = group.__full_group_name__
+        return spec
+
+    def type_of_state(self, state: str) -> tuple[str, str]:
+        """``(session type, step)`` of an aiogram state string."""
+        group, step = _split(state)
+        try:
+            return self._type_of_group[group], step
+        except KeyError:
+            raise ValueError(f"state {state!r} belongs to no registered flow") from None
+
+    def state_of(self, session: AdminSession | None) -> str | None:
+        """The aiogram state string of a stored session."""
+        if session is None or session.step is None:
+            return None
+        group = self._group_of_type.get(session.session_type)
+        return None if group is None else f"{group}:{session.step}"
+
+    @staticmethod
+    def session_key(key: StorageKey) -> SessionKey:
+        """Sessions are per (bot, chat, user); topics and other destinies are not used."""
+        if key.destiny != DEFAULT_DESTINY:
+            raise ValueError(f"destiny {key.destiny!r} is not supported")
+        return SessionKey(bot_id=key.bot_id, chat_id=key.chat_id, user_id=key.user_id)
+
+    # -- unit of work -----------------------------------------------------------------------
+
+    def begin(self, key: StorageKey) -> contextvars.Token[dict[StorageKey, _Pending] | None]:
+        """Open the unit of work for ``key`` in this context (called under its lock)."""
+        current = _pending.get() or {}
+        return _pending.set({**current, key: _Pending(self.session_key(key))})
+
+    def end(self, token: contextvars.Token[dict[StorageKey, _Pending] | None]) -> None:
+        """Close the unit of work without writing."""
+        _pending.reset(token)
+
+    async def commit(self, key: StorageKey) -> None:
+        """Write what the update changed, in at most one store call."""
+        pending = (_pending.get() or {}).get(key)
+        if pending is not None and pending.dirty:
+            await self._write(pending)
+
+    async def _open(self, key: StorageKey) -> tuple[_Pending, bool]:
+        """The pending session of ``key`` and whether it is a throwaway (write-through)."""
+        pending = (_pending.get() or {}).get(key)
+        transient = pending is None
+        if pending is None:
+            pending = _Pending(self.session_key(key))
+        if not pending.loaded:
+            session = await self.manager.get(pending.key)
+            pending.loaded = True
+            pending.session = session
+            pending.state = self.state_of(session)
+            pending.data = dict(session.data) if session is not None else {}
+        return pending, transient
+
+    async def _write(self, pending: _Pending) -> None:
+        before = pending.session
+        if pending.state is None:
+            if before is not None:
+                if pending.outcome == "cancelled":
+                    await self.manager.cancel(before, by=pending.cancelled_by)
+                else:
+                    await self.manager.finish(before)
+            after = None
+        else:
+            session_type, step = self.type_of_state(pending.state)
+            if before is None or pending.new_id is not None or before.session_type != session_type:
+                after = await self.manager.start(
+                    pending.key, session_type, step=step, data=pending.data, replace=True,
+                    session_id=pending.new_id,
+                )
+            else:
+                after = await self.manager.save(before, step=step, data=pending.data)
+        pending.session = after
+        pending.new_id = None
+        pending.dirty = False
+
+    # -- BaseStorage -------------------------------------------------------------------------
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        pending, _ = await self._open(key)
+        return pending.state
+
+    async def get_data(self, key: StorageKey) -> dict[str, Any]:
+        pending, _ = await self._open(key)
+        return dict(pending.data)
+
+    async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+        pending, transient = await self._open(key)
+        new_state = state.state if isinstance(state, State) else state
+        if new_state is not None:
+            session_type, _ = self.type_of_state(new_state)
+            open_type = self.type_of_state(pending.state)[0] if pending.state else None
+            if open_type != session_type:
+                # A new flow gets its id now, so this update's buttons can carry it.
+                pending.new_id = new_session_id()
+        pending.state = new_state
+        pending.dirty = True
+        if transient:
+            await self._write(pending)
+
+    async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+        pending, transient = await self._open(key)
+        pending.data = dict(data)
+        pending.dirty = True
+        if transient and pending.state is not None:
+            await self._write(pending)
+
+    async def close(self) -> None:
+        await self.manager.store.close()
+
+    # -- for handlers ------------------------------------------------------------------------
+
+    async def current_session_id(self, key: StorageKey) -> str | None:
+        """The id of the flow open for ``key`` in this update (also a just-started one)."""
+        pending, _ = await self._open(key)
+        if pending.state is None:
+            return None
+        if pending.new_id is not None:
+            return pending.new_id
+        return pending.session.id if pending.session is not None else None
+
+    async def current_session(self, key: StorageKey) -> AdminSession | None:
+        """The stored session as loaded at the start of this update."""
+        pending, _ = await self._open(key)
+        return pending.session
+
+    async def mark_outcome(self, key: StorageKey, outcome: Outcome, by: int | None) -> None:
+        """How the next ``clear`` ends the session: completed (default) or cancelled."""
+        pending, _ = await self._open(key)
+        pending.outcome = outcome
+        pending.cancelled_by = by
+
+
+class SessionIsolation(BaseEventIsolation):
+    """Serialises one key's updates (via ``KeyLocks``) and runs each as a unit of work."""
+
+    def __init__(self, storage: SessionStorage, locks: KeyLocks) -> None:
+        self.storage = storage
+        self.locks = locks
+
+    @asynccontextmanager
+    async def lock(self, key: StorageKey) -> AsyncGenerator[None, None]:
+        async with self.locks.lock(self.storage.session_key(key)):
+            token = self.storage.begin(key)
+            try:
+                yield
+                await self.storage.commit(key)
+            finally:
+                self.storage.end(token)
+
+    async def close(self) -> None:
+        await self.locks.close()
+
+
+def _storage_of(state: FSMContext) -> SessionStorage:
+    if not isinstance(state.storage, SessionStorage):
+        raise TypeError("the dispatcher's FSM storage is not a SessionStorage")
+    return state.storage
+
+
+async def session_id_of(state: FSMContext) -> str | None:
+    """The id of the flow open in this context (for button tokens and idempotency keys)."""
+    return await _storage_of(state).current_session_id(state.key)
+
+
+async def session_of(state: FSMContext) -> AdminSession | None:
+    """The stored session behind this context, as loaded for this update."""
+    return await _storage_of(state).current_session(state.key)
+
+
+async def finish_flow(state: FSMContext) -> None:
+    """End the flow as completed."""
+    await _storage_of(state).mark_outcome(state.key, "completed", None)
+    await state.clear()
+
+
+async def cancel_flow(state: FSMContext, *, by: int | None = None) -> None:
+    """End the flow as cancelled."""
+    await _storage_of(state).mark_outcome(state.key, "cancelled", by)
+    await state.clear()

@@ -1,0 +1,112 @@
+"""Per-key locks that serialise one admin's updates, in one process or across many.
+
+* ``LocalKeyLocks``: an asyncio lock per key (SQLite and memory: one process).
+* ``PostgresKeyLocks``: a session-level advisory lock; a crashed holder's connection
+  drops and PostgreSQL releases the lock, so nobody is locked out.
+* ``RedisKeyLocks``: redis-py's lock with a lease; a crashed holder's lease runs out.
+
+Each distributed lock first takes the local lock, so one process never spends more
+than one connection or lock attempt per key at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, Protocol
+
+from diana_bot.sessions.model import SessionKey
+
+
+class KeyLocks(Protocol):
+    """Mutual exclusion per session key."""
+
+    def lock(self, key: SessionKey) -> Any:
+        """An async context manager holding the lock of ``key``."""
+
+    async def close(self) -> None:
+        """Release resources."""
+
+
+class LocalKeyLocks:
+    """asyncio locks, created on demand and dropped when nobody holds or waits."""
+
+    def __init__(self) -> None:
+        self._locks: dict[SessionKey, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def lock(self, key: SessionKey) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (None, 0))
+        if lock is None:
+            lock = asyncio.Lock()
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    async def close(self) -> None:
+        self._locks.clear()
+
+
+def advisory_lock_id(key: SessionKey) -> int:
+    """A stable signed 64-bit id for ``pg_advisory_lock``."""
+    digest = hashlib.blake2b(f"diana:{key}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+class PostgresKeyLocks:
+    """PostgreSQL advisory locks on a pool of their own."""
+
+    def __init__(self, pool: Any) -> None:
+        self._pool = pool
+        self._local = LocalKeyLocks()
+
+    @asynccontextmanager
+    async def lock(self, key: SessionKey) -> AsyncIterator[None]:
+        async with self._local.lock(key), self._pool.acquire() as conn:
+            lock_id = advisory_lock_id(key)
+            await conn.execute("SELECT pg_advisory_lock($1)", lock_id)
+            try:
+                yield
+            finally:
+                await conn.execute("SELECT pg_advisory_unlock($1)", lock_id)
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+
+class RedisKeyLocks:
+    """Redis locks with a lease, so a crashed holder cannot lock the admin out."""
+
+    def __init__(self, client: Any, *, prefix: str = "diana", lease_seconds: float = 30.0,
+                 wait_seconds: float = 60.0) -> None:
+        self._client = client
+        self._prefix = prefix
+        self._lease = lease_seconds
+        self._wait = wait_seconds
+        self._local = LocalKeyLocks()
+
+    @asynccontextmanager
+    async def lock(self, key: SessionKey) -> AsyncIterator[None]:
+        async with self._local.lock(key):
+            lock = self._client.lock(
+                f"{self._prefix}:lock:{key}", timeout=self._lease, sleep=0.005,
+                blocking_timeout=self._wait,
+            )
+            if not await lock.acquire():
+                raise TimeoutError(f"could not lock session {key} within {self._wait}s")
+            try:
+                yield
+            finally:
+                await lock.release()
+
+    async def close(self) -> None:
+        await self._client.aclose()

@@ -1,0 +1,122 @@
+"""The session record and its key: plain frozen values shared by every backend."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, TypeAlias
+
+# Session data is JSON only (STYLE point 5): what one backend keeps, every backend keeps.
+JsonDict: TypeAlias = dict[str, Any]
+
+MAX_DATA_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class SessionKey:
+    """Who a session belongs to: one active session per (bot, chat, user)."""
+
+    bot_id: int
+    chat_id: int
+    user_id: int
+
+    def __str__(self) -> str:
+        return f"{self.bot_id}:{self.chat_id}:{self.user_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class AdminSession:
+    """One admin conversation: the seed's "Opción 1" record.
+
+    ``version`` starts at 1 and grows by one on every save; saves are compare-and-set
+    on ``(id, version)``. A session is expired from ``expires_at`` on (inclusive).
+    """
+
+    id: str
+    key: SessionKey
+    session_type: str
+    schema_version: int
+    step: str | None
+    data: JsonDict
+    created_at: datetime
+    updated_at: datetime
+    expires_at: datetime
+    version: int
+
+    def is_expired(self, now: datetime) -> bool:
+        """True from ``expires_at`` on."""
+        return now >= self.expires_at
+
+    def with_changes(self, **changes: Any) -> AdminSession:
+        """A copy with some fields replaced."""
+        return replace(self, **changes)
+
+
+class SessionError(Exception):
+    """Base of the session store's errors."""
+
+
+class SessionNotFound(SessionError):
+    """No active session where one was expected (finished, cleared or expired)."""
+
+    def __init__(self, key: SessionKey, session_id: str | None = None) -> None:
+        super().__init__(f"no active session {session_id or ''} for {key}".replace("  ", " "))
+        self.key = key
+        self.session_id = session_id
+
+
+class VersionConflict(SessionError):
+    """A compare-and-set save found another version: somebody else wrote first."""
+
+    def __init__(self, key: SessionKey, expected: int, actual: int) -> None:
+        super().__init__(f"session {key}: expected version {expected}, found {actual}")
+        self.key = key
+        self.expected = expected
+        self.actual = actual
+
+
+class SessionExists(SessionError):
+    """Starting a session was refused because another one is active for the key."""
+
+    def __init__(self, existing: AdminSession) -> None:
+        super().__init__(f"session {existing.id} ({existing.session_type}) is active")
+        self.existing = existing
+
+
+class SessionDataError(SessionError):
+    """Session data that is not a JSON object or is too large."""
+
+
+class CorruptSession(SessionError):
+    """A stored record could not be decoded; the store has already removed it."""
+
+    def __init__(self, key: SessionKey, session_id: str | None, reason: str) -> None:
+        super().__init__(f"corrupt session {session_id} for {key}: {reason}")
+        self.key = key
+        self.session_id = session_id
+        self.reason = reason
+
+
+def encode_data(data: JsonDict, limit: int = MAX_DATA_BYTES) -> str:
+    """Encode session data as compact JSON, refusing non-JSON values and big payloads."""
+    if not isinstance(data, dict):
+        raise SessionDataError("session data must be a JSON object")
+    try:
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise SessionDataError(f"session data is not JSON: {exc}") from None
+    # A UTF-8 character takes at most 4 bytes: only count bytes when it could matter.
+    if len(text) * 4 > limit:
+        size = len(text.encode())
+        if size > limit:
+            raise SessionDataError(f"session data is {size} bytes; the limit is {limit} bytes")
+    return text
+
+
+def decode_data(text: str | bytes) -> JsonDict:
+    """Decode stored session data; ValueError when it is not a JSON object."""
+    value = json.loads(text)
+    if not isinstance(value, dict):
+        raise ValueError("session data is not a JSON object")
+    return value

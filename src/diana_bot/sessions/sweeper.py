@@ -1,0 +1,91 @@
+"""The background sweeper: expires sessions in batches and tells a hook about each."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+
+import structlog
+
+from diana_bot.sessions.manager import SessionManager
+from diana_bot.sessions.model import AdminSession
+
+log = structlog.get_logger(__name__)
+
+ExpiryHook = Callable[[AdminSession], Awaitable[None]]
+
+
+class Sweeper:
+    """Runs ``SessionManager.sweep`` every ``interval`` seconds until stopped.
+
+    A store error is logged and counted; the next round tries again. A failing hook
+    never stops the sweep: the session is expired either way.
+    """
+
+    def __init__(
+        self,
+        manager: SessionManager,
+        *,
+        interval: float,
+        batch_size: int = 500,
+        on_expired: ExpiryHook | None = None,
+        on_round: Callable[[int, bool], None] | None = None,
+    ) -> None:
+        self.manager = manager
+        self.interval = interval
+        self.batch_size = batch_size
+        self.on_expired = on_expired
+        self.on_round = on_round
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def run_once(self) -> int:
+        """Sweep until no expired session is left; returns how many expired."""
+        total = 0
+        while True:
+            batch = await self.manager.sweep(batch_size=self.batch_size)
+            total += len(batch)
+            for session in batch:
+                await self._notify(session)
+            if len(batch) < self.batch_size:
+                return total
+            await asyncio.sleep(0)  # let updates in between batches
+
+    async def _notify(self, session: AdminSession) -> None:
+        if self.on_expired is None:
+            return
+        try:
+            await self.on_expired(session)
+        except Exception:
+            log.exception("sweeper.hook_failed", session_id=session.id)
+
+    async def run(self) -> None:
+        """Sweep every ``interval`` seconds until ``stop``."""
+        while not self._stop.is_set():
+            ok = True
+            swept = 0
+            try:
+                swept = await self.run_once()
+            except Exception:
+                ok = False
+                log.exception("sweeper.round_failed")
+            if self.on_round is not None:
+                self.on_round(swept, ok)
+            if swept:
+                log.info("sweeper.round", expired=swept)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), self.interval)
+
+    def start(self) -> asyncio.Task[None]:
+        """Run in a background task."""
+        self._stop.clear()
+        self._task = asyncio.get_running_loop().create_task(self.run(), name="session-sweeper")
+        return self._task
+
+    async def stop(self) -> None:
+        """Stop after the round in hand and wait for it."""
+        self._stop.set()
+        if self._task is not None:
+            await self._task
+            self._task = None

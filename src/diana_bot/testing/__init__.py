@@ -1,0 +1,1 @@
+"""Tools for tests and benchmarks: throwaway database servers, a fake clock."""

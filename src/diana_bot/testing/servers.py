@@ -1,0 +1,195 @@
+"""Throwaway PostgreSQL and Redis servers on loopback, for tests and the benchmark.
+
+They use the Debian ``postgresql`` and ``redis-server`` binaries that ``scripts/test``
+installs. A missing binary is an error, never a skip: CI must not pass on less.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_START_TIMEOUT_S = 60.0
+
+
+class ServerError(RuntimeError):
+    """A test server could not be started."""
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _pg_bin(name: str) -> str:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    if found:
+        return found[-1]
+    path = shutil.which(name)
+    if path is None:
+        raise ServerError(
+            f"PostgreSQL binary '{name}' not found: run scripts/test, which installs "
+            "the Debian 'postgresql' package"
+        )
+    return path
+
+
+def _as_postgres_user(cmd: list[str]) -> list[str]:
+    # PostgreSQL refuses to run as root; CI runs as root.
+    if os.geteuid() == 0:
+        return ["runuser", "-u", "postgres", "--", *cmd]
+    return cmd
+
+
+def _wait_for_port(port: int, proc: subprocess.Popen[bytes], what: str, log: Path) -> None:
+    deadline = time.monotonic() + _START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise ServerError(f"{what} exited at start: {log.read_text(errors='replace')[-2000:]}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return
+        time.sleep(0.05)  # polling a port that is not up yet, not synchronising a test
+    raise ServerError(f"{what} did not listen on port {port} within {_START_TIMEOUT_S}s")
+
+
+@dataclass
+class PostgresServer:
+    """A PostgreSQL cluster in a temporary directory, trusting local connections."""
+
+    port: int = field(default_factory=free_port)
+    workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="diana-pg-")))
+    _proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def datadir(self) -> Path:
+        return self.workdir / "data"
+
+    def url(self, database: str = "postgres", driver: str = "postgresql+asyncpg") -> str:
+        """A SQLAlchemy URL for ``database`` on this server."""
+        return f"{driver}://postgres@127.0.0.1:{self.port}/{database}"
+
+    def dsn(self, database: str = "postgres") -> str:
+        """A libpq/asyncpg DSN for ``database``."""
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+
+    def start(self) -> PostgresServer:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(self.workdir, "postgres", "postgres")
+        if not self.datadir.exists():
+            subprocess.run(
+                _as_postgres_user(
+                    [_pg_bin("initdb"), "-D", str(self.datadir), "-U", "postgres",
+                     "-A", "trust", "-E", "UTF8", "--no-sync"]
+                ),
+                check=True,
+                capture_output=True,
+            )
+        log = self.workdir / "server.log"
+        with log.open("wb") as out:
+            # fsync off: these clusters are thrown away; durability is not under test here.
+            self._proc = subprocess.Popen(
+                _as_postgres_user(
+                    [_pg_bin("postgres"), "-D", str(self.datadir), "-p", str(self.port),
+                     "-h", "127.0.0.1", "-k", str(self.workdir), "-c", "fsync=off",
+                     "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+                     "-c", "max_connections=300"]
+                ),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        _wait_for_port(self.port, self._proc, "PostgreSQL", log)
+        self._wait_ready()
+        return self
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + _START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            probe = subprocess.run(
+                [_pg_bin("pg_isready"), "-h", "127.0.0.1", "-p", str(self.port)],
+                capture_output=True,
+                check=False,
+            )
+            if probe.returncode == 0:
+                return
+            time.sleep(0.05)  # polling a server that is starting
+        raise ServerError("PostgreSQL did not become ready")
+
+    def create_database(self, name: str) -> str:
+        """Create database ``name``; returns its SQLAlchemy URL."""
+        subprocess.run(
+            [_pg_bin("psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
+             "-v", "ON_ERROR_STOP=1", "-qc", f'CREATE DATABASE "{name}"'],
+            check=True,
+            capture_output=True,
+        )
+        return self.url(name)
+
+    def stop(self) -> None:
+        """Stop the server (fast shutdown); the data directory stays for a restart."""
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+        self._proc = None
+
+    def cleanup(self) -> None:
+        self.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+@dataclass
+class RedisServer:
+    """A redis-server without persistence, on a loopback port."""
+
+    port: int = field(default_factory=free_port)
+    workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="diana-redis-")))
+    _proc: subprocess.Popen[bytes] | None = None
+
+    def url(self, db: int = 0) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def start(self) -> RedisServer:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise ServerError(
+                "redis-server not found: run scripts/test, which installs the Debian "
+                "'redis-server' package"
+            )
+        log = self.workdir / "server.log"
+        with log.open("wb") as out:
+            self._proc = subprocess.Popen(
+                [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                 "--appendonly", "no", "--dir", str(self.workdir), "--databases", "64"],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        _wait_for_port(self.port, self._proc, "Redis", log)
+        return self
+
+    def stop(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+        self._proc = None
+
+    def cleanup(self) -> None:
+        self.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
