@@ -1,0 +1,56 @@
+"""A local stand-in for the Telegram Bot API, for tests and a sandbox.
+
+`LocalBotApi` serves the Bot API over HTTP from an in-memory `World`;
+`BotApiUser` drives the user side (write, forward, press buttons) and waits for
+the bot's reactions without sleeping.
+"""
+
+from diana_bot.localapi.actions import UserActions
+from diana_bot.localapi.client import BotApiUser, LocalApiError
+from diana_bot.localapi.errors import ApiError, WorldError
+from diana_bot.localapi.records import (
+    BotIdentity,
+    Event,
+    EventFilter,
+    EventKind,
+    RecordedRequest,
+    StoredMessage,
+    UserAction,
+)
+from diana_bot.localapi.server import LocalBotApi
+from diana_bot.localapi.state import World
+from diana_bot.localapi.views import (
+    BotMessage,
+    Button,
+    CallbackAnswer,
+    RecordedCall,
+    Sent,
+    UpdatesState,
+    WorldEvent,
+)
+from diana_bot.localapi.webhook import SECRET_HEADER
+
+__all__ = [
+    "SECRET_HEADER",
+    "ApiError",
+    "BotApiUser",
+    "BotIdentity",
+    "BotMessage",
+    "Button",
+    "CallbackAnswer",
+    "Event",
+    "EventFilter",
+    "EventKind",
+    "LocalApiError",
+    "LocalBotApi",
+    "RecordedCall",
+    "RecordedRequest",
+    "Sent",
+    "StoredMessage",
+    "UpdatesState",
+    "UserAction",
+    "UserActions",
+    "World",
+    "WorldError",
+    "WorldEvent",
+]
