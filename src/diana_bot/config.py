@@ -40,6 +40,14 @@ class Settings(BaseSettings):
     session_sweep_interval_seconds: float = Field(default=60, gt=0, le=3600)
     session_alert_threshold: int = Field(default=100, ge=1)
     locale: Literal["es", "en"] = "es"
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_path: str = "/webhook"
+    webhook_listen_host: str = "127.0.0.1"
+    webhook_listen_port: int = Field(default=8080, ge=1, le=65535)
+    metrics_host: str = "127.0.0.1"
+    # 0 turns the polling-mode HTTP endpoint (metrics, health) off.
+    metrics_port: int = Field(default=9108, ge=0, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["console", "json"] = "console"
 
@@ -51,7 +59,9 @@ class Settings(BaseSettings):
             try:
                 return frozenset(int(p) for p in parts)
             except ValueError:
-                raise ValueError("must be comma-separated Telegram user ids, e.g. 12345,67890")
+                raise ValueError(
+                    "must be comma-separated Telegram user ids, e.g. 12345,67890"
+                ) from None
         return value
 
     @field_validator("log_level", mode="before")
@@ -98,6 +108,21 @@ class Settings(BaseSettings):
             raise ValueError("must be a redis:// URL")
         return value
 
+    @field_validator("webhook_secret")
+    @classmethod
+    def _check_webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram's own rule for secret_token: 1-256 of A-Z, a-z, 0-9, _ and -.
+        if value is not None and not re.match(r"^[A-Za-z0-9_-]{1,256}$", value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("webhook_path")
+    @classmethod
+    def _check_webhook_path(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError("must start with /")
+        return value
+
     def require_token(self) -> str:
         """The bot token, or a ConfigError saying it is needed."""
         if self.bot_token is None:
@@ -109,6 +134,15 @@ class Settings(BaseSettings):
         if self.redis_url is None:
             raise ConfigError("REDIS_URL: required when SESSION_BACKEND=redis")
         return self.redis_url.get_secret_value()
+
+
+def require_webhook(settings: Settings) -> tuple[str, str]:
+    """``(WEBHOOK_URL, WEBHOOK_SECRET)``, or a ConfigError naming what is missing."""
+    if not settings.webhook_url:
+        raise ConfigError("WEBHOOK_URL: required for webhook mode (the public https URL)")
+    if settings.webhook_secret is None:
+        raise ConfigError("WEBHOOK_SECRET: required for webhook mode (1-256 of A-Za-z0-9_-)")
+    return settings.webhook_url, settings.webhook_secret.get_secret_value()
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -65,13 +65,21 @@ class SpyStore(SessionStore):
     async def count_by_type(self) -> dict[str, int]:
         return await self.inner.count_by_type()
 
-    async def _insert(self, session: AdminSession, data_json: str, *,
-                      replace: bool) -> AdminSession | None:
+    async def _insert(
+        self, session: AdminSession, data_json: str, *, replace: bool
+    ) -> AdminSession | None:
         self.calls["insert"] += 1
         return await self.inner._insert(session, data_json, replace=replace)
 
-    async def _save(self, session: AdminSession, step: str | None, data: JsonDict,
-                    data_json: str, now: datetime, expires_at: datetime) -> AdminSession:
+    async def _save(
+        self,
+        session: AdminSession,
+        step: str | None,
+        data: JsonDict,
+        data_json: str,
+        now: datetime,
+        expires_at: datetime,
+    ) -> AdminSession:
         self.calls["save"] += 1
         return await self.inner._save(session, step, data, data_json, now, expires_at)
 
@@ -214,7 +222,7 @@ async def test_flow_resumes_in_a_new_dispatcher(harness: Harness, bot: Bot) -> N
 
 
 async def test_expired_flow_is_gone_for_the_fsm(harness: Harness, bot: Bot) -> None:
-    dp, spy, audit, _ = _build(harness)
+    dp, spy, _, _ = _build(harness)
     await _feed(dp, bot, spy, "/start")
     harness.clock.advance(600)
     # The expired flow is invisible: "Gold" reaches the no-flow handler and writes nothing.
@@ -223,8 +231,9 @@ async def test_expired_flow_is_gone_for_the_fsm(harness: Harness, bot: Bot) -> N
 
 async def test_write_through_outside_an_update(harness: Harness) -> None:
     _, spy, _, _ = _build(harness)
-    manager = SessionManager(spy, SessionTypes(), MemoryAuditLog(),
-                             default_ttl=timedelta(minutes=10))
+    manager = SessionManager(
+        spy, SessionTypes(), MemoryAuditLog(), default_ttl=timedelta(minutes=10)
+    )
     storage = SessionStorage(manager)
     storage.add_flow(Demo, "demo")
     key = StorageKey(bot_id=42, chat_id=7, user_id=7)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -34,7 +35,7 @@ async def _start(
     session_type: str = "tariff_creation",
     *,
     step: str | None = "price",
-    data: dict[str, object] | None = None,
+    data: dict[str, Any] | None = None,
     ttl: timedelta = TTL,
     replace: bool = False,
 ) -> AdminSession:
@@ -232,7 +233,9 @@ async def test_list_and_count_active(harness: Harness) -> None:
     listed = await store.list_active()
     assert [s.key.user_id for s in listed] == [1, 2, 3, 9]
     assert [s.key.user_id for s in await store.list_active(session_type="tariff_creation")] == [
-        1, 2, 3,
+        1,
+        2,
+        3,
     ]
     assert [s.key.user_id for s in await store.list_active(user_id=2)] == [2]
     assert len(await store.list_active(limit=2)) == 2
@@ -302,9 +305,7 @@ async def test_concurrent_cas_increments_with_retry_count_exactly(harness: Harne
             current = await store.get(KEY)
             assert current is not None
             try:
-                await store.save(
-                    current, step="count", data={"n": current.data["n"] + 1}, ttl=TTL
-                )
+                await store.save(current, step="count", data={"n": current.data["n"] + 1}, ttl=TTL)
                 return conflicts
             except VersionConflict:
                 conflicts += 1

@@ -17,8 +17,9 @@ from tests.sessions.conftest import Harness
 
 
 def _manager(store: SessionStore, audit: MemoryAuditLog) -> SessionManager:
-    return SessionManager(store, SessionTypes(SessionType("t")), audit,
-                          default_ttl=timedelta(seconds=60))
+    return SessionManager(
+        store, SessionTypes(SessionType("t")), audit, default_ttl=timedelta(seconds=60)
+    )
 
 
 async def _fill(manager: SessionManager, n: int) -> None:
@@ -79,7 +80,7 @@ async def test_background_loop_survives_store_errors_and_stops() -> None:
     rounds: list[tuple[int, bool]] = []
     second_round = asyncio.Event()
 
-    def on_round(swept: int, ok: bool) -> None:
+    async def on_round(swept: int, ok: bool) -> None:
         rounds.append((swept, ok))
         if len(rounds) == 2:
             second_round.set()

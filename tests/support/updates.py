@@ -40,7 +40,10 @@ def callback_update(user_id: int, data: str, *, update_id: int | None = None) ->
         text="prompt",
     )
     query = CallbackQuery(
-        id=str(next(_ids)), from_user=user(user_id), chat_instance="ci", data=data,
+        id=str(next(_ids)),
+        from_user=user(user_id),
+        chat_instance="ci",
+        data=data,
         message=message,
     )
     return Update(update_id=update_id or next(_ids), callback_query=query)

@@ -91,7 +91,7 @@ class ValidationError(DomainError):
     """User input (or a value passed to a service) is malformed or out of range."""
 
 
-class ChannelAlreadyRegistered(DomainError):  # noqa: N818
+class ChannelAlreadyRegistered(DomainError):
     """The chat is already registered.
 
     Attributes:
@@ -108,19 +108,19 @@ class ChannelAlreadyRegistered(DomainError):  # noqa: N818
         self.existing_id = existing_id
 
 
-class NotFound(DomainError):  # noqa: N818
+class NotFound(DomainError):
     """The channel or tariff does not exist."""
 
 
-class NoActiveVipChannel(DomainError):  # noqa: N818
+class NoActiveVipChannel(DomainError):
     """The channel exists but cannot sell tariffs (inactive, or not a VIP channel)."""
 
 
-class TariffInactive(DomainError):  # noqa: N818
+class TariffInactive(DomainError):
     """The tariff was deactivated and can no longer be edited."""
 
 
-class TariffVersionConflict(DomainError):  # noqa: N818
+class TariffVersionConflict(DomainError):
     """Someone else changed the tariff since it was read.
 
     Attributes:

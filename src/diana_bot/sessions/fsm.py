@@ -8,6 +8,11 @@ write (start, save, finish, or nothing) goes to the store. A handler that raises
 writes nothing, so bad input never half-changes a session.
 
 Outside an update (a sweeper hook, a test) every call reads or writes through at once.
+
+One exception to "write at the end": before the update makes a visible Bot API call
+(``FlushBeforeSend``), what it changed so far is written first. Otherwise a crash just
+after the bot showed "step 2" but before the write would leave the session at step 1,
+and the admin's answer to step 2 would be read as step 1's. Durable first, visible second.
 """
 
 from __future__ import annotations
@@ -19,7 +24,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Literal
 
+from aiogram import Bot
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
 from aiogram.fsm.context import FSMContext
+from aiogram.methods import Response, TelegramMethod
+from aiogram.methods.base import TelegramType
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import (
     DEFAULT_DESTINY,
@@ -100,8 +112,9 @@ class SessionStorage(BaseStorage):
         title: str | None = None,
     ) -> SessionType:
         """Register ``group`` as the session type ``name``."""
-        spec = register_flow(self.manager, group, name, schema_version=schema_version, ttl=ttl,
-                             title=title)
+        spec = register_flow(
+            self.manager, group, name, schema_version=schema_version, ttl=ttl, title=title
+        )
         self._type_of_group[group.__full_group_name__] = name
         self._group_of_type[name] = group.__full_group_name__
         return spec
@@ -145,6 +158,15 @@ class SessionStorage(BaseStorage):
         if pending is not None and pending.dirty:
             await self._write(pending)
 
+    async def flush_pending(self) -> int:
+        """Write every session this update changed so far; returns how many were written."""
+        written = 0
+        for pending in (_pending.get() or {}).values():
+            if pending.dirty:
+                await self._write(pending)
+                written += 1
+        return written
+
     async def _open(self, key: StorageKey) -> tuple[_Pending, bool]:
         """The pending session of ``key`` and whether it is a throwaway (write-through)."""
         pending = (_pending.get() or {}).get(key)
@@ -172,7 +194,11 @@ class SessionStorage(BaseStorage):
             session_type, step = self.type_of_state(pending.state)
             if before is None or pending.new_id is not None or before.session_type != session_type:
                 after = await self.manager.start(
-                    pending.key, session_type, step=step, data=pending.data, replace=True,
+                    pending.key,
+                    session_type,
+                    step=step,
+                    data=pending.data,
+                    replace=True,
                     session_id=pending.new_id,
                 )
             else:
@@ -236,6 +262,38 @@ class SessionStorage(BaseStorage):
         pending, _ = await self._open(key)
         pending.outcome = outcome
         pending.cancelled_by = by
+
+
+# Bot API calls that only read: they need no flush before them.
+_READ_ONLY_METHODS = frozenset(
+    {
+        "getMe",
+        "getChat",
+        "getChatMember",
+        "getUpdates",
+        "getWebhookInfo",
+        "getMyCommands",
+        "getFile",
+    }
+)
+
+
+class FlushBeforeSend(BaseRequestMiddleware):
+    """Bot session middleware: persist the update's session changes before the admin
+    can see anything that depends on them."""
+
+    def __init__(self, storage: SessionStorage) -> None:
+        self.storage = storage
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        if method.__api_method__ not in _READ_ONLY_METHODS:
+            await self.storage.flush_pending()
+        return await make_request(bot, method)
 
 
 class SessionIsolation(BaseEventIsolation):

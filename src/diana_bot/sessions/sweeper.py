@@ -30,7 +30,7 @@ class Sweeper:
         interval: float,
         batch_size: int = 500,
         on_expired: ExpiryHook | None = None,
-        on_round: Callable[[int, bool], None] | None = None,
+        on_round: Callable[[int, bool], Awaitable[None]] | None = None,
     ) -> None:
         self.manager = manager
         self.interval = interval
@@ -71,7 +71,10 @@ class Sweeper:
                 ok = False
                 log.exception("sweeper.round_failed")
             if self.on_round is not None:
-                self.on_round(swept, ok)
+                try:
+                    await self.on_round(swept, ok)
+                except Exception:
+                    log.exception("sweeper.round_hook_failed")
             if swept:
                 log.info("sweeper.round", expired=swept)
             with contextlib.suppress(TimeoutError):

@@ -13,7 +13,7 @@ from diana_bot.texts import en, es
 if TYPE_CHECKING:
     from diana_bot.domain.errors import DomainError
 
-__all__ = ["DEFAULT_LOCALE", "LOCALES", "error_text", "normalize_locale", "t"]
+__all__ = ["DEFAULT_LOCALE", "LOCALES", "Translator", "error_text", "normalize_locale", "t"]
 
 DEFAULT_LOCALE = "es"
 _CATALOGUES: dict[str, dict[str, str]] = {"es": es.TEXTS, "en": en.TEXTS}
@@ -56,3 +56,20 @@ def t(key: str, locale: str = DEFAULT_LOCALE, /, **params: object) -> str:
 def error_text(err: DomainError, locale: str = DEFAULT_LOCALE) -> str:
     """The message for a domain error in ``locale``."""
     return t(f"error.{err.code}", locale, **err.params)
+
+
+class Translator:
+    """``t`` bound to one locale; handlers receive it as ``tr``."""
+
+    def __init__(self, locale: str = DEFAULT_LOCALE) -> None:
+        self.locale = normalize_locale(locale)
+
+    def __call__(self, key: str, /, **params: object) -> str:
+        return t(key, self.locale, **params)
+
+    def error(self, err: DomainError) -> str:
+        """A domain error's message, with what the user typed HTML-escaped."""
+        from html import escape
+
+        safe = {k: escape(v) if isinstance(v, str) else v for k, v in err.params.items()}
+        return t(f"error.{err.code}", self.locale, **safe)

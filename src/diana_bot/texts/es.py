@@ -74,3 +74,140 @@ TEXTS: dict[str, str] = {
         "Esta operación ya se completó con otros datos; empieza de nuevo."
     ),
 }
+
+# Bot screens: menus keep the seed's emoji and words.
+TEXTS.update(
+    {
+        "auth.refused": "⛔ Este panel es solo para administradores.",
+        "btn.vip": "💎 VIP",
+        "btn.config": "⚙ Configuración Global",
+        "btn.sessions": "🧹 Sesiones",
+        "btn.manage_tariffs": "🏷 Gestionar Tarifas",
+        "btn.create_tariff": "➕ Crear Tarifa",
+        "btn.add_channels": "➕ Añadir Canales",
+        "btn.manage_channels": "🎚 Administrar canales",
+        "btn.edit_price": "✏ Editar Precio",
+        "btn.edit_duration": "⏰ Editar Duración",
+        "btn.edit_name": "📝 Editar Nombre",
+        "btn.edit_description": "📄 Editar Descripción",
+        "btn.deactivate": "🗑 Desactivar",
+        "btn.back": "⬅ Volver",
+        "btn.back_step": "⬅ Atrás",
+        "btn.menu": "🏠 Menú",
+        "btn.confirm": "✅ Confirmar",
+        "btn.cancel": "❌ Cancelar",
+        "btn.continue": "▶ Continuar",
+        "btn.discard": "🗑 Descartar",
+        "btn.make_free": "🔄 Cambiar a Free",
+        "btn.make_vip": "🔄 Cambiar a VIP",
+        "btn.clear_all": "🧹 Cerrar todas",
+        "btn.events": "📜 Últimos eventos",
+        "btn.refresh": "🔄 Actualizar",
+        "menu.root": "🛠 <b>Panel de administración</b>\nElige una sección:",
+        "menu.vip": "💎 <b>VIP</b>",
+        "menu.tariffs": "🏷 <b>Tarifas activas</b>\nElige una para editarla o crea una nueva.",
+        "menu.tariffs_empty": "🏷 <b>Tarifas</b>\nTodavía no hay tarifas activas.",
+        "menu.config": "⚙ <b>Configuración Global</b>",
+        "menu.channels": "🎚 <b>Canales registrados</b>",
+        "menu.channels_empty": "🎚 <b>Canales</b>\nTodavía no hay canales registrados.",
+        "flow.ChannelRegistration": "el registro de un canal",
+        "flow.TariffCreation": "la creación de una tarifa",
+        "flow.TariffEdit": "la edición de una tarifa",
+        "flow.type.channel_registration": "registro de canal",
+        "flow.type.tariff_creation": "creación de tarifa",
+        "flow.type.tariff_edit": "edición de tarifa",
+        "flow.need_text": "✍ Responde con un mensaje de texto.",
+        "session.unfinished": (
+            "⏸ Tienes {flow} sin terminar (paso {step}).\n¿Quieres continuar o descartarlo?"
+        ),
+        "session.not_active": "Esta sesión ya no está activa.",
+        "session.discarded": "Descartado.",
+        "session.cancelled": "❌ Cancelado: {flow}.",
+        "session.nothing_to_cancel": "No tienes nada en curso que cancelar.",
+        "session.hint_no_flow": "No tienes ninguna operación en curso. Usa /admin para abrir el panel.",
+        "session.expired": (
+            "⌛ Tu sesión de {flow} expiró tras {minutes} min sin actividad. "
+            "Usa /admin para empezar de nuevo."
+        ),
+        "session.cleared_by_admin": "🧹 Un administrador cerró tu sesión de {flow}.",
+        "channel.ask_ref": (
+            "➕ <b>Añadir canal</b> — Paso 1 de 2\n"
+            "Reenvía aquí cualquier mensaje del canal, o escribe su ID (-100…) o su @usuario."
+        ),
+        "channel.forward_not_channel": (
+            "⚠ Ese mensaje no viene de un canal (viene de un usuario o un grupo). "
+            "Reenvía un mensaje publicado en el canal."
+        ),
+        "channel.not_found": "⚠ No encuentro ese canal. Comprueba el ID o el @usuario.",
+        "channel.not_a_channel": "⚠ Eso no es un canal (es un grupo o un usuario).",
+        "channel.already_registered": "⚠ El canal «{title}» ya está registrado.",
+        "channel.warn_not_admin": (
+            "⚠ El bot no es administrador de este canal: añádelo como administrador "
+            "para que pueda gestionar el acceso."
+        ),
+        "channel.warn_admin_unknown": "ℹ No pude comprobar si el bot es administrador del canal.",
+        "channel.warn_unverified": (
+            "ℹ Telegram no me dio los datos del canal: se registrará con su ID como título."
+        ),
+        "channel.confirm": (
+            "➕ <b>Añadir canal</b> — Paso 2 de 2\n"
+            "ID: <code>{chat_id}</code>\nTítulo: {title}\nTipo: {kind}\n\n¿Lo registro?"
+        ),
+        "channel.kind.vip": "💎 VIP",
+        "channel.kind.free": "🆓 Free",
+        "channel.registered": "✅ Canal «{title}» registrado como {kind}.",
+        "channel.details": "📣 <b>{title}</b>\nID: <code>{chat_id}</code>\nTipo: {kind}",
+        "channel.deactivate_ask": "🗑 ¿Desactivar el canal «{title}»?",
+        "channel.deactivated": "🗑 Canal «{title}» desactivado.",
+        "tariff.no_vip_channel": (
+            "⚠ No hay ningún canal VIP activo. Registra uno antes de crear tarifas."
+        ),
+        "tariff.pick_channel": "➕ <b>Crear tarifa</b>\n¿Para qué canal VIP?",
+        "tariff.ask_price": (
+            "➕ <b>Crear tarifa</b> — Paso 1 de 3: Precio\nEscribe el precio en USD, p. ej. 29.99."
+        ),
+        "tariff.ask_duration": (
+            "➕ <b>Crear tarifa</b> — Paso 2 de 3: Duración\n"
+            "¿Cuántos días da acceso? Ej.: 30, 30 días, 3 meses, 1 año."
+        ),
+        "tariff.ask_name": (
+            "➕ <b>Crear tarifa</b> — Paso 3 de 3: Nombre\nEscribe el nombre de la tarifa."
+        ),
+        "tariff.summary": (
+            "➕ <b>Crear tarifa</b> — Resumen\nCanal: {channel}\nPrecio: {price}\n"
+            "Duración: {duration}\nNombre: {name}\n\n¿La creo?"
+        ),
+        "tariff.created": "✅ Tarifa «{name}» creada: {price} por {duration}.",
+        "tariff.details": (
+            "🏷 <b>{name}</b>\nPrecio: {price}\nDuración: {duration}\nDescripción: {description}"
+        ),
+        "tariff.no_description": "—",
+        "tariff.inactive": "⚠ Esa tarifa ya no está activa.",
+        "tariff.deactivate_ask": "🗑 ¿Desactivar la tarifa «{name}»?",
+        "tariff.deactivated": "🗑 Tarifa «{name}» desactivada.",
+        "edit.ask.price": "✏ <b>{name}</b>\nPrecio actual: {current}\nEscribe el nuevo precio.",
+        "edit.ask.duration_days": (
+            "⏰ <b>{name}</b>\nDuración actual: {current}\nEscribe la nueva duración."
+        ),
+        "edit.ask.name": "📝 <b>{name}</b>\nNombre actual: {current}\nEscribe el nuevo nombre.",
+        "edit.ask.description": (
+            "📄 <b>{name}</b>\nDescripción actual: {current}\n"
+            "Escribe la nueva descripción («-» para dejarla vacía)."
+        ),
+        "edit.conflict": (
+            "⚠ <b>{name}</b> cambió mientras editabas: ahora vale {current}.\n"
+            "¿Sobrescribir con «{new}»?"
+        ),
+        "edit.saved": "✅ Guardado.",
+        "sessions.title": "🧹 <b>Sesiones abiertas</b>",
+        "sessions.list_header": "<b>Admin · flujo · paso · edad · expira en</b>",
+        "sessions.line": "• {user} · {flow} · {step} · {age} · {expires}",
+        "sessions.none": "No hay sesiones abiertas.",
+        "sessions.clear_one": "🗑 {user} · {flow}",
+        "sessions.clear_all_ask": "🧹 ¿Cerrar las {count} sesiones abiertas?",
+        "sessions.cleared": "Sesiones cerradas: {count}.",
+        "sessions.events_title": "📜 <b>Últimos eventos</b>",
+        "sessions.by": "por {by}",
+        "service.unavailable": "⏳ Servicio no disponible temporalmente, inténtalo de nuevo en un momento.",
+    }
+)

@@ -1,0 +1,1 @@
+"""The Telegram side: routers, keyboards, middlewares. Handlers translate; services decide."""

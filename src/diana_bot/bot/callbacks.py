@@ -1,0 +1,60 @@
+"""Callback data of every button. Each must fit Telegram's 64 bytes.
+
+Flow buttons carry ``t``, a short token of their session: a press whose token is not
+the open session's answers "no longer active" and changes nothing.
+"""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+TOKEN_LENGTH = 8
+
+
+def token_of(session_id: str | None) -> str:
+    """The short token of a session id carried by its buttons."""
+    return (session_id or "")[:TOKEN_LENGTH]
+
+
+class Menu(CallbackData, prefix="m"):
+    """Navigation between menus (no session)."""
+
+    to: str  # root | vip | tariffs | config | channels | sessions
+
+
+class TariffAct(CallbackData, prefix="t"):
+    """Actions on one tariff from the menus."""
+
+    act: str  # open | edit | deact | deact_yes
+    id: int
+    field: str = ""
+
+
+class ChannelAct(CallbackData, prefix="c"):
+    """Actions on one channel from the menus."""
+
+    act: str  # open | deact | deact_yes
+    id: int
+
+
+class Flow(CallbackData, prefix="f"):
+    """A button inside an open flow."""
+
+    t: str
+    act: str  # cancel | back | confirm | kind | pick | overwrite
+    v: str = ""
+
+
+class Resume(CallbackData, prefix="r"):
+    """The answer to "you have an unfinished flow"."""
+
+    t: str
+    act: str  # continue | discard
+    then: str = ""  # what the admin asked for before being asked (e.g. "add_channels")
+
+
+class SessionsAct(CallbackData, prefix="s"):
+    """🧹 Sesiones: the sessions monitor."""
+
+    act: str  # list | clear | all_ask | all_yes | events
+    id: str = ""

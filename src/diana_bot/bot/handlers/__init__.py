@@ -1,0 +1,43 @@
+"""The router tree, assembled in one place."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from diana_bot.bot.handlers import (
+    channel_flow,
+    common,
+    menu,
+    resume,
+    sessions_admin,
+    tariff_create,
+    tariff_edit,
+)
+from diana_bot.bot.middlewares.auth import AdminOnly
+
+
+def build_router(admin_ids: frozenset[int]) -> Router:
+    """Every router, under one gate that lets only ``admin_ids`` through."""
+    admin = Router(name="admin")
+    gate = AdminOnly(admin_ids)
+    admin.message.outer_middleware(gate)
+    admin.callback_query.outer_middleware(gate)
+    # Order matters: flows before the catch-alls in ``common``.
+    admin.include_routers(
+        resume.router,
+        menu.router,
+        sessions_admin.router,
+        channel_flow.router,
+        tariff_create.router,
+        tariff_edit.router,
+        common.router,
+    )
+    return admin
+
+
+def describe(router: Router, depth: int = 0) -> list[str]:
+    """The router tree as indented names, for the start-up log."""
+    lines = [f"{'  ' * depth}{router.name}"]
+    for child in router.sub_routers:
+        lines.extend(describe(child, depth + 1))
+    return lines

@@ -1,0 +1,139 @@
+"""✏ Editar …: show the current value, validate the new one, never overwrite silently."""
+
+from __future__ import annotations
+
+from html import escape
+
+from aiogram import Bot, F, Router
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from diana_bot.bot import keyboards
+from diana_bot.bot.callbacks import Flow
+from diana_bot.bot.handlers.flowkit import is_current, renders, token
+from diana_bot.bot.services import BotServices
+from diana_bot.bot.states import TariffEdit
+from diana_bot.bot.ui import Event, Screen, prompt, show
+from diana_bot.domain import (
+    EDITABLE_FIELDS,
+    DomainError,
+    Tariff,
+    TariffVersionConflict,
+    format_duration,
+    format_price,
+)
+from diana_bot.sessions.fsm import cancel_flow, finish_flow
+
+router = Router(name=__name__)
+
+
+def shown_value(svc: BotServices, item: Tariff, field: str) -> str:
+    """A tariff field as the admin reads it (HTML-escaped)."""
+    if field == "price":
+        return format_price(item.price, item.currency)
+    if field == "duration_days":
+        return format_duration(item.duration_days, svc.tr.locale)
+    if field == "name":
+        return escape(item.name)
+    return escape(item.description) if item.description else svc.tr("tariff.no_description")
+
+
+async def start(
+    bot: Bot, event: Event, state: FSMContext, svc: BotServices, tariff_id: int, field: str
+) -> None:
+    from diana_bot.bot.handlers.menu import show_tariffs
+
+    if field not in EDITABLE_FIELDS:
+        await show_tariffs(bot, event, svc, (svc.tr("session.not_active"),))
+        return
+    try:
+        item = await svc.tariffs.get(tariff_id)
+    except DomainError as exc:
+        await show_tariffs(bot, event, svc, (svc.tr.error(exc),))
+        return
+    await state.set_state(TariffEdit.value)
+    # The version seen now: saving checks nobody changed the tariff since.
+    await state.set_data({"tariff_id": item.id, "field": field, "version": item.version})
+    await render_value(bot, event, state, svc, ())
+
+
+@renders(TariffEdit.value.state)
+async def render_value(
+    bot: Bot, event: Event, state: FSMContext, svc: BotServices, notes: tuple[str, ...]
+) -> None:
+    data = await state.get_data()
+    try:
+        item = await svc.tariffs.get(data["tariff_id"])
+    except DomainError as exc:
+        await cancel_flow(state)
+        await show(bot, event, Screen(svc.tr.error(exc), keyboards.back_to(svc.tr, "tariffs")))
+        return
+    field = data["field"]
+    text = svc.tr(
+        f"edit.ask.{field}", name=escape(item.name), current=shown_value(svc, item, field)
+    )
+    await prompt(
+        bot, event, state, Screen(text, keyboards.flow_cancel(svc.tr, await token(state)), notes)
+    )
+
+
+@renders(TariffEdit.overwrite.state)
+async def render_overwrite(
+    bot: Bot, event: Event, state: FSMContext, svc: BotServices, notes: tuple[str, ...]
+) -> None:
+    data = await state.get_data()
+    try:
+        item = await svc.tariffs.get(data["tariff_id"])
+    except DomainError as exc:
+        await cancel_flow(state)
+        await show(bot, event, Screen(svc.tr.error(exc), keyboards.back_to(svc.tr, "tariffs")))
+        return
+    field = data["field"]
+    text = svc.tr(
+        "edit.conflict",
+        name=escape(item.name),
+        current=shown_value(svc, item, field),
+        new=escape(data["new_value"]),
+    )
+    # Overwriting is checked against the version shown here, not the original one.
+    await state.update_data(version=item.version)
+    await prompt(
+        bot, event, state, Screen(text, keyboards.flow_confirm(svc.tr, await token(state)), notes)
+    )
+
+
+async def _apply(bot: Bot, event: Event, state: FSMContext, svc: BotServices, raw: str) -> None:
+    from diana_bot.bot.handlers.menu import show_tariff
+
+    data = await state.get_data()
+    try:
+        item = await svc.tariffs.update_field(
+            data["tariff_id"], data["field"], raw, expected_version=data["version"]
+        )
+    except TariffVersionConflict:
+        await state.update_data(new_value=raw)
+        await state.set_state(TariffEdit.overwrite)
+        await render_overwrite(bot, event, state, svc, ())
+        return
+    except DomainError as exc:
+        await render_value(bot, event, state, svc, (svc.tr.error(exc),))
+        return
+    await finish_flow(state)
+    await show_tariff(bot, event, svc, item.id, (svc.tr("edit.saved"),))
+
+
+@router.message(StateFilter(TariffEdit.value))
+async def got_value(message: Message, bot: Bot, state: FSMContext, svc: BotServices) -> None:
+    await _apply(bot, message, state, svc, message.text or "")
+
+
+@router.callback_query(StateFilter(TariffEdit.overwrite), Flow.filter(F.act == "confirm"))
+async def overwrite(
+    query: CallbackQuery, callback_data: Flow, bot: Bot, state: FSMContext, svc: BotServices
+) -> None:
+    if not await is_current(query, callback_data, state, svc):
+        return
+    await query.answer()
+    data = await state.get_data()
+    await _apply(bot, query, state, svc, data["new_value"])

@@ -1,0 +1,1 @@
+"""Middlewares: admin gate, duplicate updates, metrics."""

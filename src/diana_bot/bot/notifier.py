@@ -1,0 +1,43 @@
+"""Telling an admin that their flow ended without them: expired, or cleared by another."""
+
+from __future__ import annotations
+
+import math
+
+from aiogram import Bot
+
+from diana_bot.bot.services import BotServices
+from diana_bot.bot.ui import PROMPT_KEY, Screen, send, strip_keyboard
+from diana_bot.sessions.model import AdminSession
+
+
+def flow_name(svc: BotServices, session: AdminSession) -> str:
+    return svc.tr(f"flow.type.{session.session_type}")
+
+
+async def _strip_prompt(bot: Bot, session: AdminSession) -> None:
+    prompt_id = session.data.get(PROMPT_KEY)
+    if isinstance(prompt_id, int):
+        await strip_keyboard(bot, session.key.chat_id, prompt_id)
+
+
+async def notify_expired(bot: Bot, svc: BotServices, session: AdminSession) -> None:
+    """The sweeper's hook: say which flow expired after how long, strip its keyboard."""
+    ttl = svc.sessions.ttl_of(session.session_type)
+    minutes = max(1, math.ceil(ttl.total_seconds() / 60))
+    await _strip_prompt(bot, session)
+    await send(
+        bot,
+        session.key.chat_id,
+        Screen(svc.tr("session.expired", flow=flow_name(svc, session), minutes=minutes)),
+    )
+
+
+async def notify_cleared(bot: Bot, svc: BotServices, session: AdminSession) -> None:
+    """Tell the owner of a session an admin cleared, and strip its keyboard."""
+    await _strip_prompt(bot, session)
+    await send(
+        bot,
+        session.key.chat_id,
+        Screen(svc.tr("session.cleared_by_admin", flow=flow_name(svc, session))),
+    )

@@ -1,0 +1,100 @@
+"""Showing screens to the admin without letting a Bot API failure break a step.
+
+Every send or edit goes through here: a failure is logged and swallowed, so the
+handler finishes and its session step is written. The admin can always get the
+prompt back with /admin → ▶ Continuar.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import structlog
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramNetworkError
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+
+log = structlog.get_logger(__name__)
+
+# Telegram's limit for a message text.
+MAX_TEXT = 4096
+PROMPT_KEY = "_prompt"
+
+Event = Message | CallbackQuery
+
+
+@dataclass(frozen=True)
+class Screen:
+    """What the admin sees: HTML text and an optional inline keyboard."""
+
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def rendered(self) -> str:
+        text = "\n\n".join([*self.notes, self.text]) if self.notes else self.text
+        return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+
+
+def chat_id_of(event: Event) -> int:
+    if isinstance(event, Message):
+        return event.chat.id
+    if event.message is not None:
+        return event.message.chat.id
+    return event.from_user.id
+
+
+async def show(bot: Bot, event: Event, screen: Screen) -> Message | None:
+    """Edit the pressed message in place, or send a new one; None if Telegram failed."""
+    text = screen.rendered()
+    if isinstance(event, CallbackQuery) and isinstance(event.message, Message):
+        try:
+            edited = await bot.edit_message_text(
+                text=text,
+                chat_id=event.message.chat.id,
+                message_id=event.message.message_id,
+                reply_markup=screen.markup,
+            )
+            return edited if isinstance(edited, Message) else event.message
+        except TelegramBadRequest as exc:
+            if "not modified" in exc.message:
+                return event.message
+            log.info("telegram.edit_failed", error=exc.message)
+        except (TelegramAPIError, TelegramNetworkError) as exc:
+            log.warning("telegram.edit_failed", error=str(exc))
+    return await send(bot, chat_id_of(event), screen)
+
+
+async def send(bot: Bot, chat_id: int, screen: Screen) -> Message | None:
+    """Send a new message; None (logged) if Telegram failed."""
+    try:
+        return await bot.send_message(chat_id, screen.rendered(), reply_markup=screen.markup)
+    except (TelegramAPIError, TelegramNetworkError) as exc:
+        log.warning("telegram.send_failed", chat_id=chat_id, error=str(exc))
+        return None
+
+
+async def prompt(bot: Bot, event: Event, state: FSMContext, screen: Screen) -> None:
+    """Show a flow's prompt and remember it, so its keyboard can be stripped on expiry."""
+    message = await show(bot, event, screen)
+    if message is not None:
+        await state.update_data({PROMPT_KEY: message.message_id})
+
+
+async def answer(query: CallbackQuery, text: str | None = None, *, alert: bool = False) -> None:
+    """Answer a button press (stops the client's spinner); failures are logged."""
+    try:
+        await query.answer(text, show_alert=alert)
+    except (TelegramAPIError, TelegramNetworkError) as exc:
+        log.info("telegram.answer_failed", error=str(exc))
+
+
+async def strip_keyboard(bot: Bot, chat_id: int, message_id: int) -> None:
+    """Remove the inline keyboard of an old prompt; failures are logged."""
+    try:
+        await bot.edit_message_reply_markup(
+            chat_id=chat_id, message_id=message_id, reply_markup=None
+        )
+    except (TelegramAPIError, TelegramNetworkError) as exc:
+        log.info("telegram.strip_keyboard_failed", error=str(exc))

@@ -1,0 +1,1 @@
+"""The HTTP side: webhook, health and Prometheus metrics on one aiohttp app."""

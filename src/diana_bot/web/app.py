@@ -1,0 +1,55 @@
+"""One aiohttp app: the webhook (in webhook mode), health and metrics."""
+
+from __future__ import annotations
+
+import structlog
+from aiogram import Bot, Dispatcher
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from diana_bot.bootstrap import Container
+from diana_bot.web.health import live, ready_handler
+from diana_bot.web.metrics import Metrics
+
+log = structlog.get_logger(__name__)
+
+
+def build_web_app(
+    container: Container,
+    metrics: Metrics,
+    *,
+    dispatcher: Dispatcher | None = None,
+    bot: Bot | None = None,
+    webhook_path: str = "/webhook",
+    webhook_secret: str | None = None,
+) -> web.Application:
+    """Health and metrics routes; the webhook route too when a dispatcher is given."""
+    app = web.Application()
+
+    async def metrics_route(_request: web.Request) -> web.Response:
+        try:
+            await metrics.refresh(container.sessions)
+        except Exception as exc:  # a store outage must not hide the other metrics
+            log.warning("metrics.refresh_failed", error=str(exc))
+        body = generate_latest(metrics.registry)
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    app.router.add_get("/health/live", live)
+    app.router.add_get("/health/ready", ready_handler(container))
+    app.router.add_get("/metrics", metrics_route)
+    if dispatcher is not None and bot is not None:
+        # Answer Telegram only once the update is handled: a crash mid-update means
+        # Telegram delivers it again, and the flows' idempotency keys make that safe.
+        SimpleRequestHandler(
+            dispatcher=dispatcher, bot=bot, secret_token=webhook_secret, handle_in_background=False
+        ).register(app, path=webhook_path)
+    return app
+
+
+async def start_site(app: web.Application, host: str, port: int) -> web.AppRunner:
+    """Serve ``app`` on ``host:port``; returns the runner to clean up."""
+    runner = web.AppRunner(app, shutdown_timeout=30, handle_signals=False)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    return runner
