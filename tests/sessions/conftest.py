@@ -46,8 +46,14 @@ async def _sql_corrupt_sqlite(path: str, key: SessionKey, clock: FakeClock) -> N
             "INSERT INTO admin_sessions (id, bot_id, chat_id, user_id, session_type, "
             "schema_version, current_step, session_data, created_at, updated_at, expires_at, "
             "version) VALUES ('corrupt', ?, ?, ?, 'x', 1, 's', '{not json', ?, ?, ?, 1)",
-            (key.bot_id, key.chat_id, key.user_id, sqlite_time(now), sqlite_time(now),
-             sqlite_time(now + timedelta(hours=1))),
+            (
+                key.bot_id,
+                key.chat_id,
+                key.user_id,
+                sqlite_time(now),
+                sqlite_time(now),
+                sqlite_time(now + timedelta(hours=1)),
+            ),
         )
     conn.close()
 
@@ -60,15 +66,17 @@ async def _sql_corrupt_pg(dsn: str, key: SessionKey, clock: FakeClock) -> None:
             "INSERT INTO admin_sessions (id, bot_id, chat_id, user_id, session_type, "
             "schema_version, current_step, session_data, created_at, updated_at, expires_at, "
             "version) VALUES ('corrupt', $1, $2, $3, 'x', 1, 's', '[1, 2', $4, $4, $5, 1)",
-            key.bot_id, key.chat_id, key.user_id, now, now + timedelta(hours=1),
+            key.bot_id,
+            key.chat_id,
+            key.user_id,
+            now,
+            now + timedelta(hours=1),
         )
     finally:
         await conn.close()
 
 
-async def make_harness(
-    name: str, request: pytest.FixtureRequest, clock: FakeClock
-) -> Harness:
+async def make_harness(name: str, request: pytest.FixtureRequest, clock: FakeClock) -> Harness:
     """Build the harness for backend ``name``."""
     if name == "memory":
         store = MemorySessionStore(clock)
@@ -91,8 +99,9 @@ async def make_harness(
         async def corrupt_sqlite(key: SessionKey) -> None:
             await _sql_corrupt_sqlite(path, key, clock)
 
-        return Harness(name, SqliteSessionStore(path, clock), clock, reopen_sqlite,
-                       corrupt_sqlite, url)
+        return Harness(
+            name, SqliteSessionStore(path, clock), clock, reopen_sqlite, corrupt_sqlite, url
+        )
     if name == "postgresql":
         url = str(request.getfixturevalue("pg_url"))
         await upgrade_async(url)
@@ -103,8 +112,9 @@ async def make_harness(
         async def corrupt_pg(key: SessionKey) -> None:
             await _sql_corrupt_pg(asyncpg_dsn(url), key, clock)
 
-        return Harness(name, await PostgresSessionStore.connect(url, clock), clock,
-                       reopen_pg, corrupt_pg, url)
+        return Harness(
+            name, await PostgresSessionStore.connect(url, clock), clock, reopen_pg, corrupt_pg, url
+        )
     if name == "redis":
         from tests.sessions.redis_harness import make_redis_harness
 

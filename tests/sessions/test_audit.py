@@ -13,9 +13,15 @@ from diana_bot.sessions.audit import AuditEvent, SqlAuditLog
 
 
 def _event(n: int, clock: FakeClock) -> AuditEvent:
-    return AuditEvent(session_id=f"s{n}", user_id=n, session_type="t", event="step",
-                      step=f"step{n}", at=clock.now() + timedelta(seconds=n),
-                      detail={"n": n, "ñ": "é"})
+    return AuditEvent(
+        session_id=f"s{n}",
+        user_id=n,
+        session_type="t",
+        event="step",
+        step=f"step{n}",
+        at=clock.now() + timedelta(seconds=n),
+        detail={"n": n, "ñ": "é"},
+    )
 
 
 async def test_events_are_written_in_a_batch_and_read_back(

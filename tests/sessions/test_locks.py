@@ -81,8 +81,9 @@ async def test_postgres_lock_of_a_dead_holder_is_released(pg_server: PostgresSer
 
 async def test_redis_locks_exclude(redis_server: RedisServer) -> None:
     # Two lock objects, as two processes would have: only Redis keeps them apart.
-    a, b = (RedisKeyLocks(aioredis.Redis.from_url(redis_server.url(61)), prefix="lk1")
-            for _ in "ab")
+    a, b = (
+        RedisKeyLocks(aioredis.Redis.from_url(redis_server.url(61)), prefix="lk1") for _ in "ab"
+    )
     counter = 0
 
     async def bump(locks: RedisKeyLocks) -> None:
@@ -102,8 +103,9 @@ async def test_redis_lock_of_a_dead_holder_expires(redis_server: RedisServer) ->
     client = aioredis.Redis.from_url(redis_server.url(61))
     # A holder that died mid-update: its lease is all that is left of it.
     await client.set(f"lk2:lock:{KEY}", "dead-holder", px=300)
-    locks = RedisKeyLocks(aioredis.Redis.from_url(redis_server.url(61)), prefix="lk2",
-                          wait_seconds=30)
+    locks = RedisKeyLocks(
+        aioredis.Redis.from_url(redis_server.url(61)), prefix="lk2", wait_seconds=30
+    )
     order: list[str] = []
     await asyncio.wait_for(_hold(locks, order, "survivor"), 30)
     assert order == ["survivor"]

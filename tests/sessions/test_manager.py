@@ -20,8 +20,9 @@ def _manager(harness: Harness, audit: MemoryAuditLog | None = None) -> SessionMa
         SessionType("tariff_creation", steps=frozenset({"price", "duration", "name", "confirm"})),
         SessionType("channel_registration", ttl=timedelta(seconds=60)),
     )
-    return SessionManager(harness.store, types, audit or MemoryAuditLog(),
-                          default_ttl=timedelta(minutes=10))
+    return SessionManager(
+        harness.store, types, audit or MemoryAuditLog(), default_ttl=timedelta(minutes=10)
+    )
 
 
 def _kinds(audit: MemoryAuditLog) -> list[str]:
@@ -75,8 +76,9 @@ async def test_per_type_ttl_comes_from_the_type(harness: Harness) -> None:
 async def test_unknown_type_is_corrupt_and_removed(harness: Harness) -> None:
     audit = MemoryAuditLog()
     manager = _manager(harness, audit)
-    stranger = harness.store.new_session(KEY, "from_the_future", schema_version=1, step="x",
-                                         data={}, ttl=timedelta(minutes=5))
+    stranger = harness.store.new_session(
+        KEY, "from_the_future", schema_version=1, step="x", data={}, ttl=timedelta(minutes=5)
+    )
     await harness.store.insert(stranger, replace=False)
     assert await manager.get(KEY) is None
     assert await harness.store.get(KEY) is None
@@ -86,8 +88,9 @@ async def test_unknown_type_is_corrupt_and_removed(harness: Harness) -> None:
 async def test_older_schema_is_retired_as_incompatible(harness: Harness) -> None:
     audit = MemoryAuditLog()
     manager = _manager(harness, audit)
-    old = harness.store.new_session(KEY, "tariff_creation", schema_version=0, step="price",
-                                    data={}, ttl=timedelta(minutes=5))
+    old = harness.store.new_session(
+        KEY, "tariff_creation", schema_version=0, step="price", data={}, ttl=timedelta(minutes=5)
+    )
     await harness.store.insert(old, replace=False)
     assert await manager.get(KEY) is None
     assert audit.events[-1].event == "incompatible"
@@ -97,8 +100,9 @@ async def test_older_schema_is_retired_as_incompatible(harness: Harness) -> None
 async def test_removed_step_is_incompatible(harness: Harness) -> None:
     audit = MemoryAuditLog()
     manager = _manager(harness, audit)
-    old = harness.store.new_session(KEY, "tariff_creation", schema_version=1,
-                                    step="currency", data={}, ttl=timedelta(minutes=5))
+    old = harness.store.new_session(
+        KEY, "tariff_creation", schema_version=1, step="currency", data={}, ttl=timedelta(minutes=5)
+    )
     await harness.store.insert(old, replace=False)
     assert await manager.get(KEY) is None
     assert _kinds(audit) == ["incompatible"]

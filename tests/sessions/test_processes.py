@@ -17,8 +17,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 async def _run(*args: str, stdin: bytes | None = None) -> str:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.sessions.worker", *args, cwd=ROOT,
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "tests.sessions.worker",
+        *args,
+        cwd=ROOT,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(proc.communicate(stdin), 120)
@@ -64,9 +69,17 @@ async def test_two_processes_on_one_admin_lose_no_step(
     per_process = 150
     procs = [
         await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tests.sessions.worker", kind, url, "increment",
-            str(per_process), cwd=ROOT, stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            sys.executable,
+            "-m",
+            "tests.sessions.worker",
+            kind,
+            url,
+            "increment",
+            str(per_process),
+            cwd=ROOT,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
         for _ in range(2)
     ]
@@ -74,12 +87,12 @@ async def test_two_processes_on_one_admin_lose_no_step(
         assert proc.stdout is not None
         line = await asyncio.wait_for(proc.stdout.readline(), 60)
         assert line.strip() == b"ready"
-    outputs = await asyncio.gather(*(asyncio.wait_for(p.communicate(b"go\n"), 120)
-                                     for p in procs))
+    outputs = await asyncio.gather(*(asyncio.wait_for(p.communicate(b"go\n"), 120) for p in procs))
     for proc, (_out, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err.decode()
-    conflicts = [json.loads(out.decode().strip().splitlines()[-1])["conflicts"]
-                 for out, _ in outputs]
+    conflicts = [
+        json.loads(out.decode().strip().splitlines()[-1])["conflicts"] for out, _ in outputs
+    ]
     assert conflicts == [0, 0]
     final = json.loads((await _run(kind, url, "continue", "0")).strip().splitlines()[-1])
     assert final["data"]["n"] == 2 * per_process

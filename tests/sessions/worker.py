@@ -46,8 +46,9 @@ async def main(backend: str, url: str, mode: str, count: int) -> int:
         redis_url=url if kind == "redis" else None,
         clock=SystemClock(),
     )
-    manager = SessionManager(opened.store, SessionTypes(), MemoryAuditLog(),
-                             default_ttl=timedelta(minutes=10))
+    manager = SessionManager(
+        opened.store, SessionTypes(), MemoryAuditLog(), default_ttl=timedelta(minutes=10)
+    )
     storage = SessionStorage(manager)
     storage.add_flow(Counting, "counting")
     dp = Dispatcher(storage=storage, events_isolation=SessionIsolation(storage, opened.locks))

@@ -25,7 +25,14 @@ EventKind = Literal[
     "started", "step", "completed", "cancelled", "expired", "cleared", "corrupt", "incompatible"
 ]
 EVENT_KINDS: tuple[EventKind, ...] = (
-    "started", "step", "completed", "cancelled", "expired", "cleared", "corrupt", "incompatible",
+    "started",
+    "step",
+    "completed",
+    "cancelled",
+    "expired",
+    "cleared",
+    "corrupt",
+    "incompatible",
 )
 
 

@@ -44,8 +44,7 @@ async def open_backend(
     if is_sqlite(database_url):
         from diana_bot.sessions.sqlite import SqliteSessionStore
 
-        return SessionBackend(SqliteSessionStore(sqlite_path(database_url), clock),
-                              LocalKeyLocks())
+        return SessionBackend(SqliteSessionStore(sqlite_path(database_url), clock), LocalKeyLocks())
     import asyncpg
 
     from diana_bot.sessions.postgres import PostgresSessionStore, asyncpg_dsn

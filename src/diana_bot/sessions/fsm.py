@@ -30,8 +30,6 @@ from aiogram.client.session.middlewares.base import (
     NextRequestMiddlewareType,
 )
 from aiogram.fsm.context import FSMContext
-from aiogram.methods import Response, TelegramMethod
-from aiogram.methods.base import TelegramType
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import (
     DEFAULT_DESTINY,
@@ -40,6 +38,8 @@ from aiogram.fsm.storage.base import (
     StateType,
     StorageKey,
 )
+from aiogram.methods import Response, TelegramMethod
+from aiogram.methods.base import TelegramType
 
 from diana_bot.sessions.locks import KeyLocks
 from diana_bot.sessions.manager import SessionManager

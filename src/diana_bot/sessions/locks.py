@@ -86,8 +86,14 @@ class PostgresKeyLocks:
 class RedisKeyLocks:
     """Redis locks with a lease, so a crashed holder cannot lock the admin out."""
 
-    def __init__(self, client: Any, *, prefix: str = "diana", lease_seconds: float = 30.0,
-                 wait_seconds: float = 60.0) -> None:
+    def __init__(
+        self,
+        client: Any,
+        *,
+        prefix: str = "diana",
+        lease_seconds: float = 30.0,
+        wait_seconds: float = 60.0,
+    ) -> None:
         self._client = client
         self._prefix = prefix
         self._lease = lease_seconds
@@ -98,7 +104,9 @@ class RedisKeyLocks:
     async def lock(self, key: SessionKey) -> AsyncIterator[None]:
         async with self._local.lock(key):
             lock = self._client.lock(
-                f"{self._prefix}:lock:{key}", timeout=self._lease, sleep=0.005,
+                f"{self._prefix}:lock:{key}",
+                timeout=self._lease,
+                sleep=0.005,
                 blocking_timeout=self._wait,
             )
             if not await lock.acquire():

@@ -62,8 +62,9 @@ class SessionManager:
         try:
             session = await self.store.get(key)
         except CorruptSession as exc:
-            self._emit_raw(exc.session_id or "?", key.user_id, "?", "corrupt", None,
-                           {"reason": exc.reason})
+            self._emit_raw(
+                exc.session_id or "?", key.user_id, "?", "corrupt", None, {"reason": exc.reason}
+            )
             return None
         if session is None:
             return None
@@ -77,9 +78,14 @@ class SessionManager:
             return None
         if not spec.accepts(session.schema_version, session.step):
             await self.store.delete(session.key, session.id)
-            self._emit(session, "incompatible", {
-                "stored_schema": session.schema_version, "current_schema": spec.schema_version,
-            })
+            self._emit(
+                session,
+                "incompatible",
+                {
+                    "stored_schema": session.schema_version,
+                    "current_schema": spec.schema_version,
+                },
+            )
             return None
         return session
 
@@ -91,8 +97,7 @@ class SessionManager:
         self, *, session_type: str | None = None, user_id: int | None = None, limit: int = 1000
     ) -> list[AdminSession]:
         """Active sessions, oldest first."""
-        return await self.store.list_active(session_type=session_type, user_id=user_id,
-                                            limit=limit)
+        return await self.store.list_active(session_type=session_type, user_id=user_id, limit=limit)
 
     async def count_by_type(self) -> dict[str, int]:
         """Active sessions per type (every registered type appears, with 0 if none)."""
@@ -123,8 +128,13 @@ class SessionManager:
         """
         spec: SessionType = self.types.require(session_type)
         session = self.store.new_session(
-            key, session_type, schema_version=spec.schema_version, step=step,
-            data=data or {}, ttl=self.ttl_of(session_type), session_id=session_id,
+            key,
+            session_type,
+            schema_version=spec.schema_version,
+            step=step,
+            data=data or {},
+            ttl=self.ttl_of(session_type),
+            session_id=session_id,
         )
         displaced = await self.store.insert(session, replace=replace)
         if displaced is not None:
@@ -135,10 +145,13 @@ class SessionManager:
         self._emit(session, "started")
         return session
 
-    async def save(self, session: AdminSession, *, step: str | None, data: JsonDict) -> AdminSession:
+    async def save(
+        self, session: AdminSession, *, step: str | None, data: JsonDict
+    ) -> AdminSession:
         """Write the next step and its data (compare-and-set), sliding the expiry."""
-        saved = await self.store.save(session, step=step, data=data,
-                                      ttl=self.ttl_of(session.session_type))
+        saved = await self.store.save(
+            session, step=step, data=data, ttl=self.ttl_of(session.session_type)
+        )
         self._emit(saved, "step")
         return saved
 
@@ -185,7 +198,9 @@ class SessionManager:
             self._emit(session, "cleared", {"by": by})
         return removed
 
-    async def clear_by_id(self, session_id: str, *, by: int | str | None = None) -> AdminSession | None:
+    async def clear_by_id(
+        self, session_id: str, *, by: int | str | None = None
+    ) -> AdminSession | None:
         """Remove one session by id; audited as cleared."""
         session = await self.store.get_by_id(session_id)
         if session is None:
@@ -207,8 +222,9 @@ class SessionManager:
     def _emit(
         self, session: AdminSession, event: EventKind, detail: dict[str, Any] | None = None
     ) -> None:
-        self._emit_raw(session.id, session.key.user_id, session.session_type, event,
-                       session.step, detail)
+        self._emit_raw(
+            session.id, session.key.user_id, session.session_type, event, session.step, detail
+        )
 
     def _emit_raw(
         self,
@@ -219,13 +235,28 @@ class SessionManager:
         step: str | None,
         detail: dict[str, Any] | None,
     ) -> None:
-        record = AuditEvent(session_id=session_id, user_id=user_id, session_type=session_type,
-                            event=event, step=step, at=self.clock.now(), detail=detail)
-        self.audit.record(record)
-        level = log.debug if event == "step" else (
-            log.warning if event in ("corrupt", "incompatible") else log.info
+        record = AuditEvent(
+            session_id=session_id,
+            user_id=user_id,
+            session_type=session_type,
+            event=event,
+            step=step,
+            at=self.clock.now(),
+            detail=detail,
         )
-        level(f"session.{event}", session_id=session_id, user_id=user_id,
-              session_type=session_type, step=step, **(detail or {}))
+        self.audit.record(record)
+        level = (
+            log.debug
+            if event == "step"
+            else (log.warning if event in ("corrupt", "incompatible") else log.info)
+        )
+        level(
+            f"session.{event}",
+            session_id=session_id,
+            user_id=user_id,
+            session_type=session_type,
+            step=step,
+            **(detail or {}),
+        )
         for listener in self._listeners:
             listener(record)

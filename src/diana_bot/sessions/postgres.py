@@ -84,7 +84,9 @@ class PostgresSessionStore(SessionStore):
         async with self.pool.acquire() as conn:
             row = await conn.fetchrow(
                 f"SELECT {_KEYED} FROM admin_sessions WHERE {_BY_KEY}",
-                key.bot_id, key.chat_id, key.user_id,
+                key.bot_id,
+                key.chat_id,
+                key.user_id,
             )
             if row is None:
                 return None
@@ -99,7 +101,8 @@ class PostgresSessionStore(SessionStore):
         async with self.pool.acquire() as conn:
             row = await conn.fetchrow(
                 f"SELECT {_KEYED} FROM admin_sessions WHERE id = $1 AND expires_at > $2",
-                session_id, self.clock.now(),
+                session_id,
+                self.clock.now(),
             )
             return None if row is None else await self._decode_or_drop(conn, row)
 
@@ -112,7 +115,10 @@ class PostgresSessionStore(SessionStore):
                 "AND ($2::text IS NULL OR session_type = $2) "
                 "AND ($3::bigint IS NULL OR user_id = $3) "
                 "ORDER BY created_at, id LIMIT $4",
-                self.clock.now(), session_type, user_id, limit,
+                self.clock.now(),
+                session_type,
+                user_id,
+                limit,
             )
             decoded = [await self._decode_or_drop(conn, row) for row in rows]
         return [s for s in decoded if s is not None]
@@ -136,7 +142,9 @@ class PostgresSessionStore(SessionStore):
             async with self.pool.acquire() as conn, conn.transaction():
                 row = await conn.fetchrow(
                     f"SELECT {_KEYED} FROM admin_sessions WHERE {_BY_KEY} FOR UPDATE",
-                    key.bot_id, key.chat_id, key.user_id,
+                    key.bot_id,
+                    key.chat_id,
+                    key.user_id,
                 )
                 displaced = None
                 if row is not None:
@@ -156,10 +164,18 @@ class PostgresSessionStore(SessionStore):
                             "session_type, schema_version, current_step, session_data, "
                             "created_at, updated_at, expires_at, version) "
                             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                            key.bot_id, key.chat_id, key.user_id, session.id,
-                            session.session_type, session.schema_version, session.step,
-                            data_json, session.created_at, session.updated_at,
-                            session.expires_at, session.version,
+                            key.bot_id,
+                            key.chat_id,
+                            key.user_id,
+                            session.id,
+                            session.session_type,
+                            session.schema_version,
+                            session.step,
+                            data_json,
+                            session.created_at,
+                            session.updated_at,
+                            session.expires_at,
+                            session.version,
                         )
                 except asyncpg.UniqueViolationError:
                     # Another process inserted for the same key between our SELECT and
@@ -181,7 +197,12 @@ class PostgresSessionStore(SessionStore):
                 "UPDATE admin_sessions SET current_step = $1, session_data = $2, "
                 "updated_at = $3, expires_at = $4, version = version + 1 "
                 "WHERE id = $5 AND version = $6 AND expires_at > $3",
-                step, data_json, now, expires_at, session.id, session.version,
+                step,
+                data_json,
+                now,
+                expires_at,
+                session.id,
+                session.version,
             )
             if status != "UPDATE 1":
                 row = await conn.fetchrow(
@@ -191,7 +212,10 @@ class PostgresSessionStore(SessionStore):
                     raise SessionNotFound(session.key, session.id)
                 raise VersionConflict(session.key, session.version, int(row[0]))
         return session.with_changes(
-            step=step, data=data, updated_at=now, expires_at=expires_at,
+            step=step,
+            data=data,
+            updated_at=now,
+            expires_at=expires_at,
             version=session.version + 1,
         )
 
@@ -200,7 +224,10 @@ class PostgresSessionStore(SessionStore):
             row = await conn.fetchrow(
                 f"DELETE FROM admin_sessions WHERE {_BY_KEY} "
                 f"AND ($4::text IS NULL OR id = $4) RETURNING {_KEYED}",
-                key.bot_id, key.chat_id, key.user_id, session_id,
+                key.bot_id,
+                key.chat_id,
+                key.user_id,
+                session_id,
             )
         return None if row is None else self._decode_quietly(row)
 
@@ -211,7 +238,8 @@ class PostgresSessionStore(SessionStore):
             rows = await conn.fetch(
                 "DELETE FROM admin_sessions WHERE ($1::bigint IS NULL OR user_id = $1) "
                 f"AND ($2::text IS NULL OR session_type = $2) RETURNING {_KEYED}",
-                user_id, session_type,
+                user_id,
+                session_type,
             )
         decoded = [self._decode_quietly(r) for r in rows]
         return [s for s in decoded if s is not None]
@@ -224,7 +252,8 @@ class PostgresSessionStore(SessionStore):
                 "DELETE FROM admin_sessions WHERE id IN (SELECT id FROM admin_sessions "
                 "WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED) "
                 f"RETURNING {_KEYED}",
-                self.clock.now(), limit,
+                self.clock.now(),
+                limit,
             )
         decoded = [self._decode_quietly(r) for r in rows]
         return [s for s in decoded if s is not None]

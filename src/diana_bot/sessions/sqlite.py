@@ -97,8 +97,7 @@ class SqliteSessionStore(SessionStore):
 
     async def get(self, key: SessionKey) -> AdminSession | None:
         row = self._conn.execute(
-            f"SELECT {_KEYED} FROM admin_sessions "
-            "WHERE bot_id = ? AND chat_id = ? AND user_id = ?",
+            f"SELECT {_KEYED} FROM admin_sessions WHERE bot_id = ? AND chat_id = ? AND user_id = ?",
             (key.bot_id, key.chat_id, key.user_id),
         ).fetchone()
         if row is None:
@@ -182,10 +181,18 @@ class SqliteSessionStore(SessionStore):
                 "schema_version, current_step, session_data, created_at, updated_at, "
                 "expires_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    key.bot_id, key.chat_id, key.user_id, session.id, session.session_type,
-                    session.schema_version, session.step, data_json,
-                    sqlite_time(session.created_at), sqlite_time(session.updated_at),
-                    sqlite_time(session.expires_at), session.version,
+                    key.bot_id,
+                    key.chat_id,
+                    key.user_id,
+                    session.id,
+                    session.session_type,
+                    session.schema_version,
+                    session.step,
+                    data_json,
+                    sqlite_time(session.created_at),
+                    sqlite_time(session.updated_at),
+                    sqlite_time(session.expires_at),
+                    session.version,
                 ),
             )
             conn.execute("COMMIT")
@@ -221,7 +228,10 @@ class SqliteSessionStore(SessionStore):
                 raise SessionNotFound(session.key, session.id)
             raise VersionConflict(session.key, session.version, int(row[0]))
         return session.with_changes(
-            step=step, data=data, updated_at=now, expires_at=expires_at,
+            step=step,
+            data=data,
+            updated_at=now,
+            expires_at=expires_at,
             version=session.version + 1,
         )
 

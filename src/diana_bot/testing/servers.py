@@ -89,8 +89,18 @@ class PostgresServer:
         if not self.datadir.exists():
             subprocess.run(
                 _as_postgres_user(
-                    [_pg_bin("initdb"), "-D", str(self.datadir), "-U", "postgres",
-                     "-A", "trust", "-E", "UTF8", "--no-sync"]
+                    [
+                        _pg_bin("initdb"),
+                        "-D",
+                        str(self.datadir),
+                        "-U",
+                        "postgres",
+                        "-A",
+                        "trust",
+                        "-E",
+                        "UTF8",
+                        "--no-sync",
+                    ]
                 ),
                 check=True,
                 capture_output=True,
@@ -100,10 +110,25 @@ class PostgresServer:
             # fsync off: these clusters are thrown away; durability is not under test here.
             self._proc = subprocess.Popen(
                 _as_postgres_user(
-                    [_pg_bin("postgres"), "-D", str(self.datadir), "-p", str(self.port),
-                     "-h", "127.0.0.1", "-k", str(self.workdir), "-c", "fsync=off",
-                     "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-                     "-c", "max_connections=300"]
+                    [
+                        _pg_bin("postgres"),
+                        "-D",
+                        str(self.datadir),
+                        "-p",
+                        str(self.port),
+                        "-h",
+                        "127.0.0.1",
+                        "-k",
+                        str(self.workdir),
+                        "-c",
+                        "fsync=off",
+                        "-c",
+                        "synchronous_commit=off",
+                        "-c",
+                        "full_page_writes=off",
+                        "-c",
+                        "max_connections=300",
+                    ]
                 ),
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -128,8 +153,19 @@ class PostgresServer:
     def create_database(self, name: str) -> str:
         """Create database ``name``; returns its SQLAlchemy URL."""
         subprocess.run(
-            [_pg_bin("psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
-             "-v", "ON_ERROR_STOP=1", "-qc", f'CREATE DATABASE "{name}"'],
+            [
+                _pg_bin("psql"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-qc",
+                f'CREATE DATABASE "{name}"',
+            ],
             check=True,
             capture_output=True,
         )
@@ -172,8 +208,21 @@ class RedisServer:
         log = self.workdir / "server.log"
         with log.open("wb") as out:
             self._proc = subprocess.Popen(
-                [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                 "--appendonly", "no", "--dir", str(self.workdir), "--databases", "64"],
+                [
+                    binary,
+                    "--port",
+                    str(self.port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--dir",
+                    str(self.workdir),
+                    "--databases",
+                    "64",
+                ],
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )

@@ -35,9 +35,7 @@ async def _run_online(url: str) -> None:
 
 
 def _url() -> str:
-    url = context.config.attributes.get("url") or context.config.get_main_option(
-        "sqlalchemy.url"
-    )
+    url = context.config.attributes.get("url") or context.config.get_main_option("sqlalchemy.url")
     if not url:
         raise RuntimeError("no database URL given to Alembic")
     return str(url)

@@ -59,9 +59,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_admin_session_events")),
     )
     op.create_index("ix_admin_session_events_at", "admin_session_events", ["at"])
-    op.create_index(
-        "ix_admin_session_events_session_id", "admin_session_events", ["session_id"]
-    )
+    op.create_index("ix_admin_session_events_session_id", "admin_session_events", ["session_id"])
 
 
 def downgrade() -> None:
