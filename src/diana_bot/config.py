@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     telegram_api_url: str = TELEGRAM_OFFICIAL_API
     session_backend: Literal["sql", "redis"] = "sql"
     redis_url: SecretStr | None = None
-    session_ttl_seconds: int = Field(default=600, ge=10, le=7 * 24 * 3600)
+    session_ttl_seconds: int = Field(default=600, ge=1, le=7 * 24 * 3600)
     session_sweep_interval_seconds: float = Field(default=60, gt=0, le=3600)
     session_alert_threshold: int = Field(default=100, ge=1)
     locale: Literal["es", "en"] = "es"

@@ -37,10 +37,16 @@ def e2e_db_url(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 async def bot(
-    api: LocalBotApi, user: BotApiUser, e2e_db_url: str, tmp_path: Path
+    api: LocalBotApi,
+    user: BotApiUser,
+    e2e_db_url: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
 ) -> AsyncIterator[BotProcess]:
     """A running bot process (polling), on SQLite and on PostgreSQL."""
-    process = BotProcess(bot_env(api.base_url, e2e_db_url), tmp_path / "bot.log")
+    marker = request.node.get_closest_marker("bot_env")
+    extra = {k: str(v) for k, v in (marker.kwargs if marker else {}).items()}
+    process = BotProcess(bot_env(api.base_url, e2e_db_url, **extra), tmp_path / "bot.log")
     await process.start(user)
     yield process
     if process.proc is not None:

@@ -55,5 +55,5 @@ def build_dispatcher(
     )
     dp.update.outer_middleware(SkipHandledUpdates())
     dp.include_router(build_router(svc.admin_ids))
-    dp["router_tree"] = describe(dp)
+    dp["router_tree"] = describe(dp)[1:]
     return dp

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
@@ -15,29 +14,6 @@ from diana_bot.bot.ui import Screen, answer, show
 from diana_bot.sessions.fsm import cancel_flow
 
 router = Router(name=__name__)
-
-
-@router.message(Command("cancel"))
-async def cancel_command(message: Message, bot: Bot, state: FSMContext, svc: BotServices) -> None:
-    current = await state.get_state()
-    if current is None:
-        await show(
-            bot,
-            message,
-            Screen(
-                svc.tr("session.nothing_to_cancel"), keyboards.back_to(svc.tr, "root", "btn.menu")
-            ),
-        )
-        return
-    await cancel_flow(state, by=message.from_user.id if message.from_user else None)
-    await show(
-        bot,
-        message,
-        Screen(
-            svc.tr("session.cancelled", flow=flow_title(svc, current)),
-            keyboards.back_to(svc.tr, "root", "btn.menu"),
-        ),
-    )
 
 
 @router.callback_query(Flow.filter(F.act == "cancel"))

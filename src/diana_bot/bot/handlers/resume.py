@@ -1,19 +1,45 @@
-"""▶ Continuar / 🗑 Descartar: what to do with a flow left open."""
+"""/cancel, and ▶ Continuar / 🗑 Descartar: what to do with a flow left open."""
 
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
+from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery
+from aiogram.types import CallbackQuery, Message
 
+from diana_bot.bot import keyboards
 from diana_bot.bot.callbacks import Resume
 from diana_bot.bot.handlers import channel_flow, tariff_create, tariff_edit
-from diana_bot.bot.handlers.flowkit import is_current, render_current
+from diana_bot.bot.handlers.flowkit import flow_title, is_current, render_current
 from diana_bot.bot.services import BotServices
-from diana_bot.bot.ui import Event, answer
+from diana_bot.bot.ui import Event, Screen, answer, show
 from diana_bot.sessions.fsm import cancel_flow
 
 router = Router(name=__name__)
+
+
+# First in the tree, so /cancel works at any step (a flow step would take it as input).
+@router.message(Command("cancel"))
+async def cancel_command(message: Message, bot: Bot, state: FSMContext, svc: BotServices) -> None:
+    current = await state.get_state()
+    if current is None:
+        await show(
+            bot,
+            message,
+            Screen(
+                svc.tr("session.nothing_to_cancel"), keyboards.back_to(svc.tr, "root", "btn.menu")
+            ),
+        )
+        return
+    await cancel_flow(state, by=message.from_user.id if message.from_user else None)
+    await show(
+        bot,
+        message,
+        Screen(
+            svc.tr("session.cancelled", flow=flow_title(svc, current)),
+            keyboards.back_to(svc.tr, "root", "btn.menu"),
+        ),
+    )
 
 
 @router.callback_query(Resume.filter(F.act == "continue"))
