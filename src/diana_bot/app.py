@@ -1,8 +1,13 @@
-"""Running the bot: long polling, or a webhook behind a reverse proxy."""
+"""Running the bot: long polling, or a webhook behind a reverse proxy.
+
+``BotRuntime`` owns one running bot (stores, dispatcher, sweeper); ``diana-bot run`` and
+the sandbox both use it.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 from functools import partial
 
@@ -15,6 +20,7 @@ from diana_bot.bootstrap import Container, build_container
 from diana_bot.bot.dispatcher import DianaDispatcher
 from diana_bot.bot.factory import build_bot, build_dispatcher, build_services
 from diana_bot.bot.notifier import notify_expired
+from diana_bot.bot.services import BotServices
 from diana_bot.config import Settings, require_webhook
 from diana_bot.sessions.fsm import FlushBeforeSend
 from diana_bot.sessions.sweeper import Sweeper
@@ -23,7 +29,7 @@ from diana_bot.web.metrics import Metrics
 
 log = structlog.get_logger(__name__)
 
-# How long SIGTERM waits for the updates in hand before closing the stores.
+# How long a shutdown waits for the updates in hand before closing the stores.
 SHUTDOWN_GRACE_S = 30.0
 
 
@@ -44,53 +50,105 @@ async def set_commands(bot: Bot, locale: str) -> None:
         log.warning("telegram.set_commands_failed", error=str(exc))
 
 
-async def run_bot(settings: Settings, *, webhook: bool = False) -> None:
-    """Build everything, start the sweeper, and serve until SIGINT/SIGTERM."""
-    if webhook:
-        require_webhook(settings)
-    container = await build_container(settings)
-    metrics = Metrics(alert_threshold=settings.session_alert_threshold)
-    container.sessions.add_listener(metrics.on_event)
-    bot = build_bot(settings)
-    bot.session.middleware(FlushBeforeSend(container.storage))
-    svc = build_services(container)
-    dp = build_dispatcher(container, svc, metrics)
-    sweeper = Sweeper(
-        container.sessions,
-        interval=settings.session_sweep_interval_seconds,
-        on_expired=partial(notify_expired, bot, svc),
-        on_round=partial(_after_sweep, metrics, container),
-    )
-    log.info("bot.routers", tree=dp["router_tree"])
-    try:
+class BotRuntime:
+    """One bot: its stores, Bot, Dispatcher and sweeper, from ``start`` to ``stop``."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.container: Container | None = None
+        self.bot: Bot | None = None
+        self.dp: DianaDispatcher | None = None
+        self.svc: BotServices | None = None
+        self.metrics = Metrics(alert_threshold=settings.session_alert_threshold)
+        self.sweeper: Sweeper | None = None
+        self._polling: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Open the stores (migrating them), build the bot and start the sweeper."""
+        settings = self.settings
+        container = self.container = await build_container(settings)
+        container.sessions.add_listener(self.metrics.on_event)
+        bot = self.bot = build_bot(settings)
+        # Durable first, visible second: see sessions/fsm.py.
+        bot.session.middleware(FlushBeforeSend(container.storage))
+        svc = self.svc = build_services(container)
+        self.dp = build_dispatcher(container, svc, self.metrics)
+        self.sweeper = Sweeper(
+            container.sessions,
+            interval=settings.session_sweep_interval_seconds,
+            on_expired=partial(notify_expired, bot, svc),
+            on_round=self._after_sweep,
+        )
+        log.info("bot.routers", tree=self.dp["router_tree"])
         await set_commands(bot, settings.locale)
-        sweeper.start()
-        if webhook:
-            await _serve_webhook(settings, container, dp, bot, metrics)
-        else:
-            await _poll(settings, container, dp, bot, metrics)
-    finally:
-        await sweeper.stop()
-        if not await dp.wait_idle(SHUTDOWN_GRACE_S):
-            log.warning("bot.shutdown_with_updates_in_hand", in_flight=dp.in_flight)
-        await bot.session.close()
-        await container.close()
+        self.sweeper.start()
+
+    async def _after_sweep(self, swept: int, ok: bool) -> None:
+        await self.metrics.on_sweep_round(swept, ok)
+        assert self.container is not None
+        await self.metrics.refresh(self.container.sessions)
+
+    async def poll(self, *, handle_signals: bool = True) -> None:
+        """Long-poll until stopped (SIGINT/SIGTERM when ``handle_signals``)."""
+        assert self.bot is not None and self.dp is not None
+        # A webhook left by an earlier deployment would make getUpdates fail.
+        try:
+            await self.bot.delete_webhook(drop_pending_updates=False)
+        except (TelegramAPIError, TelegramNetworkError) as exc:
+            log.warning("telegram.delete_webhook_failed", error=str(exc))
+        await self.dp.start_polling(
+            self.bot,
+            allowed_updates=self.dp.resolve_used_update_types(),
+            handle_signals=handle_signals,
+            close_bot_session=False,
+        )
+
+    def poll_in_background(self) -> asyncio.Task[None]:
+        """Start polling in a task (the sandbox runs the bot beside its own server)."""
+        self._polling = asyncio.get_running_loop().create_task(self.poll(handle_signals=False))
+        return self._polling
+
+    async def stop(self) -> None:
+        """Stop polling, the sweeper, the updates in hand, then close every connection."""
+        if self._polling is not None and self.dp is not None:
+            with contextlib.suppress(RuntimeError):  # polling had not started yet
+                await self.dp.stop_polling()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._polling
+            self._polling = None
+        if self.sweeper is not None:
+            await self.sweeper.stop()
+        if self.dp is not None and not await self.dp.wait_idle(SHUTDOWN_GRACE_S):
+            log.warning("bot.shutdown_with_updates_in_hand", in_flight=self.dp.in_flight)
+        if self.bot is not None:
+            await self.bot.session.close()
+        if self.container is not None:
+            await self.container.close()
         log.info("bot.stopped")
 
 
-async def _after_sweep(metrics: Metrics, container: Container, swept: int, ok: bool) -> None:
-    await metrics.on_sweep_round(swept, ok)
-    await metrics.refresh(container.sessions)
+async def run_bot(settings: Settings, *, webhook: bool = False) -> None:
+    """``diana-bot run``: serve until SIGINT/SIGTERM."""
+    if webhook:
+        require_webhook(settings)
+    runtime = BotRuntime(settings)
+    try:
+        await runtime.start()
+        if webhook:
+            await _serve_webhook(runtime)
+        else:
+            await _poll_with_metrics(runtime)
+    finally:
+        await runtime.stop()
 
 
-async def _poll(
-    settings: Settings, container: Container, dp: DianaDispatcher, bot: Bot, metrics: Metrics
-) -> None:
-    runner = None
+async def _poll_with_metrics(runtime: BotRuntime) -> None:
+    settings = runtime.settings
+    assert runtime.container is not None
+    web_runner = None
     if settings.metrics_port:
-        runner = await start_site(
-            build_web_app(container, metrics), settings.metrics_host, settings.metrics_port
-        )
+        app = build_web_app(runtime.container, runtime.metrics)
+        web_runner = await start_site(app, settings.metrics_host, settings.metrics_port)
         log.info(
             "web.listening",
             host=settings.metrics_host,
@@ -98,35 +156,26 @@ async def _poll(
             routes=["/metrics", "/health/live", "/health/ready"],
         )
     try:
-        # A webhook left by an earlier deployment would make getUpdates fail.
-        try:
-            await bot.delete_webhook(drop_pending_updates=False)
-        except (TelegramAPIError, TelegramNetworkError) as exc:
-            log.warning("telegram.delete_webhook_failed", error=str(exc))
-        await dp.start_polling(
-            bot,
-            allowed_updates=dp.resolve_used_update_types(),
-            handle_signals=True,
-            close_bot_session=False,
-        )
+        await runtime.poll()
     finally:
-        if runner is not None:
-            await runner.cleanup()
+        if web_runner is not None:
+            await web_runner.cleanup()
 
 
-async def _serve_webhook(
-    settings: Settings, container: Container, dp: DianaDispatcher, bot: Bot, metrics: Metrics
-) -> None:
+async def _serve_webhook(runtime: BotRuntime) -> None:
+    settings = runtime.settings
+    assert runtime.container is not None and runtime.dp is not None and runtime.bot is not None
+    dp, bot = runtime.dp, runtime.bot
     url, secret = require_webhook(settings)
     app = build_web_app(
-        container,
-        metrics,
+        runtime.container,
+        runtime.metrics,
         dispatcher=dp,
         bot=bot,
         webhook_path=settings.webhook_path,
         webhook_secret=secret,
     )
-    runner = await start_site(app, settings.webhook_listen_host, settings.webhook_listen_port)
+    web_runner = await start_site(app, settings.webhook_listen_host, settings.webhook_listen_port)
     log.info(
         "web.listening",
         host=settings.webhook_listen_host,
@@ -149,12 +198,10 @@ async def _serve_webhook(
                 "webhook.registration_failed",
                 url=url,
                 error=str(exc),
-                hint="check WEBHOOK_URL is public https and reachable by Telegram",
+                hint="check that WEBHOOK_URL is a public https URL Telegram can reach",
             )
-        await dp.emit_startup(bot=bot)
         await stop.wait()
         log.info("bot.stopping", reason="signal")
     finally:
         # Finishes the requests in hand (each is one update) before closing.
-        await runner.cleanup()
-        await dp.emit_shutdown(bot=bot)
+        await web_runner.cleanup()

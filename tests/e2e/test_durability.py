@@ -23,7 +23,8 @@ VIP_ID = -1005555555555
 async def _one_session(url: str) -> AdminSessionRow:
     sessions = await rows(url, select(AdminSessionRow))
     assert len(sessions) == 1
-    return sessions[0]
+    session: AdminSessionRow = sessions[0]
+    return session
 
 
 async def test_kill9_at_every_step_of_every_flow(
