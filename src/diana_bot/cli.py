@@ -21,6 +21,15 @@ app = typer.Typer(
 EXIT_CONFIG = 2
 
 
+def _add_subcommands() -> None:
+    from diana_bot.cli_sessions import app as sessions_app
+
+    app.add_typer(sessions_app, name="sessions")
+
+
+_add_subcommands()
+
+
 def _settings() -> Settings:
     try:
         return load_settings()
@@ -57,6 +66,19 @@ def run(
 
     configure_logging(settings.log_level, settings.log_format)
     asyncio.run(run_bot(settings, webhook=webhook))
+
+
+@app.command()
+def sandbox(
+    host: str = typer.Option("127.0.0.1", help="Address of the sandbox page."),
+    port: int = typer.Option(8765, help="Port of the sandbox page."),
+) -> None:
+    """Try the admin panel without Telegram: a local Bot API, the bot and a chat page."""
+    from diana_bot.log_setup import configure_logging
+    from diana_bot.sandbox import run_sandbox
+
+    configure_logging("WARNING", "console")
+    asyncio.run(run_sandbox(host=host, port=port))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
