@@ -27,6 +27,8 @@ class BotProcess:
     env: dict[str, str]
     log_path: Path
     args: tuple[str, ...] = ("run",)
+    # The Bot API call that says the process is ready: polling, or its webhook registered.
+    ready_method: str = "getUpdates"
     proc: asyncio.subprocess.Process | None = None
     starts: int = 0
     _log: object | None = field(default=None, repr=False)
@@ -54,7 +56,7 @@ class BotProcess:
     async def wait_polling(self, user: BotApiUser, after: int) -> None:
         """Until the process asks for updates (it is ready to handle them)."""
         assert self.proc is not None
-        polling = asyncio.create_task(user.wait_request("getUpdates", after=after, timeout=90))
+        polling = asyncio.create_task(user.wait_request(self.ready_method, after=after, timeout=90))
         exited = asyncio.create_task(self.proc.wait())
         done, _ = await asyncio.wait({polling, exited}, return_when=asyncio.FIRST_COMPLETED)
         for task in (polling, exited):
@@ -78,6 +80,13 @@ class BotProcess:
         """SIGTERM and wait for a clean exit; returns the exit code."""
         assert self.proc is not None
         self.proc.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(self.proc.wait(), timeout)
+        self.proc = None
+        return code
+
+    async def terminate_wait(self, timeout: float = 60) -> int:
+        """Wait for a process already told to stop; returns its exit code."""
+        assert self.proc is not None
         code = await asyncio.wait_for(self.proc.wait(), timeout)
         self.proc = None
         return code

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
+from collections.abc import Callable
 from typing import Any
 
 import asyncpg
@@ -54,10 +55,18 @@ class DianaDispatcher(Dispatcher):
     """aiogram's Dispatcher, plus: per-update metrics, a "try again" answer when a store
     is down (instead of silence), and a count of updates in flight for clean shutdown."""
 
-    def __init__(self, *, svc: BotServices, metrics: Metrics | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        svc: BotServices,
+        metrics: Metrics | None = None,
+        on_outage: Callable[[], None] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(svc=svc, **kwargs)
         self.svc = svc
         self.metrics = metrics
+        self.on_outage = on_outage
         self._in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -74,6 +83,8 @@ class DianaDispatcher(Dispatcher):
                 outcome = "error"
                 raise
             outcome = "unavailable"
+            if self.on_outage is not None:
+                self.on_outage()
             log.warning(
                 "update.store_unavailable",
                 update_id=update.update_id,

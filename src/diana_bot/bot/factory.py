@@ -52,6 +52,7 @@ def build_dispatcher(
         events_isolation=SessionIsolation(container.storage, container.backend.locks),
         svc=svc,
         metrics=metrics,
+        on_outage=container.backend.reset_connections,
     )
     dp.update.outer_middleware(SkipHandledUpdates())
     dp.include_router(build_router(svc.admin_ids))

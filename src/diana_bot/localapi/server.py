@@ -7,6 +7,7 @@ user side of the world is driven through `/_test/...` (see `control.py`).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 from collections.abc import Sequence
@@ -87,6 +88,7 @@ class LocalBotApi:
         add_control_routes(self.app, self.world)
         self._runner: web.AppRunner | None = None
         self._base_url: str | None = None
+        self._holds: dict[str, asyncio.Event] = {}
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -158,6 +160,13 @@ class LocalBotApi:
             method, times=times, code=code, description=description, retry_after=retry_after
         )
 
+    def hold(self, method: str) -> asyncio.Event:
+        """Hold every call of ``method`` until the returned event is set (tests use it
+        to catch the bot in the middle of an update)."""
+        gate = asyncio.Event()
+        self._holds[method.lower()] = gate
+        return gate
+
     def add_channel(
         self,
         channel_id: int,
@@ -182,6 +191,9 @@ class LocalBotApi:
         world = self.world
         params = normalize_params(raw)
         record = world.record_request(self.methods.canonical(method), params, bot.id)
+        gate = self._holds.get(record.method.lower())
+        if gate is not None:
+            await gate.wait()
         try:
             fault = world.take_fault(record.method)
             if fault is not None:

@@ -21,6 +21,11 @@ class SessionBackend:
         await self.locks.close()
         await self.store.close()
 
+    def reset_connections(self) -> None:
+        """After an outage: reconnect on next use instead of failing on dead connections."""
+        self.store.reset_connections()
+        self.locks.reset_connections()
+
 
 async def open_backend(
     kind: str, *, database_url: str, redis_url: str | None, clock: Clock

@@ -29,6 +29,9 @@ class KeyLocks(Protocol):
     async def close(self) -> None:
         """Release resources."""
 
+    def reset_connections(self) -> None:
+        """Drop pooled connections after an outage (no-op where there are none)."""
+
 
 class LocalKeyLocks:
     """asyncio locks, created on demand and dropped when nobody holds or waits."""
@@ -54,6 +57,9 @@ class LocalKeyLocks:
 
     async def close(self) -> None:
         self._locks.clear()
+
+    def reset_connections(self) -> None:
+        return None
 
 
 def advisory_lock_id(key: SessionKey) -> int:
@@ -81,6 +87,10 @@ class PostgresKeyLocks:
 
     async def close(self) -> None:
         await self._pool.close()
+
+    def reset_connections(self) -> None:
+        """Replace pooled connections on next use (after an outage)."""
+        self._pool.expire_connections()
 
 
 class RedisKeyLocks:
@@ -118,3 +128,6 @@ class RedisKeyLocks:
 
     async def close(self) -> None:
         await self._client.aclose()
+
+    def reset_connections(self) -> None:
+        return None  # redis-py reconnects by itself

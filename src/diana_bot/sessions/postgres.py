@@ -264,3 +264,8 @@ class PostgresSessionStore(SessionStore):
 
     async def close(self) -> None:
         await self.pool.close()
+
+    def reset_connections(self) -> None:
+        # After a server restart every pooled connection is dead; without this each
+        # would fail one more request before the pool noticed.
+        self.pool.expire_connections()

@@ -122,6 +122,9 @@ class SessionStore(ABC):
     async def close(self) -> None:  # noqa: B027 - optional for in-process stores
         """Release connections."""
 
+    def reset_connections(self) -> None:  # noqa: B027 - optional for in-process stores
+        """Drop pooled connections after an outage, so the next call opens fresh ones."""
+
     # -- shared behaviour --------------------------------------------------------------
 
     def new_session(
