@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from diana_bot.db.models import AdminSessionRow, ChannelRow, TariffRow
 from diana_bot.localapi import BotApiUser, LocalBotApi
-from diana_bot.testing.servers import RedisServer, free_port
+from diana_bot.testing.servers import PostgresServer, RedisServer, free_port
 from tests.support.botproc import ADMIN, OTHER_ADMIN, BotProcess, bot_env
 from tests.support.chat import AdminChat
 from tests.support.db import rows
@@ -222,3 +222,57 @@ async def test_sigterm_finishes_the_update_in_hand(
     assert [(s.session_type, s.current_step) for s in sessions] == [
         ("channel_registration", "ref"),
     ]
+
+
+@pytest.mark.parametrize("down", ["postgresql", "redis"])
+async def test_store_outage_answers_try_again_and_recovers(
+    api: LocalBotApi, user: BotApiUser, tmp_path: Path, down: str
+) -> None:
+    # Servers of this test's own: stopping them must not disturb other tests.
+    pg = PostgresServer().start()
+    redis = RedisServer(persistent=True).start() if down == "redis" else None
+    metrics_port = free_port()
+    extra = {"METRICS_PORT": str(metrics_port)}
+    if redis is not None:
+        extra.update({"SESSION_BACKEND": "redis", "REDIS_URL": redis.url(0)})
+    proc = BotProcess(
+        bot_env(api.base_url, pg.create_database("outage"), **extra), tmp_path / "bot.log"
+    )
+    try:
+        await proc.start(user)
+        api.add_channel(VIP_ID, "VIP")
+        chat = AdminChat(user, ADMIN)
+        menu = await chat.send("/admin")
+        config = await chat.press(menu, "⚙ Configuración Global")
+        await chat.press(config, "➕ Añadir Canales")
+        ready = f"http://127.0.0.1:{metrics_port}/health/ready"
+        assert (await _get(ready))[0] == 200
+
+        server = redis if redis is not None else pg
+        server.stop()
+        unavailable = await chat.send("-1007777777777")
+        assert "no disponible temporalmente" in unavailable.text
+        status, body = await _get(ready)
+        assert status == 503 and "unavailable" in body
+        sent = await user.send_text(ADMIN, "/admin")  # the bot is still polling
+        again = await user.wait_bot_message(ADMIN, after=sent.seq)
+        assert "no disponible temporalmente" in again.text
+
+        server.start()
+        await user.wait_until(lambda: _is_ready(ready), timeout=60)
+        # The open session survived: the same step continues.
+        confirm = await chat.forward_channel(VIP_ID, "VIP")
+        assert "Paso 2 de 2" in confirm.text
+        done = await chat.press(confirm, "✅ Confirmar")
+        assert "registrado" in done.text
+        assert await _metric(metrics_port, 'diana_updates_total{outcome="unavailable"}') >= 2
+    finally:
+        if proc.proc is not None:
+            await proc.terminate()
+        pg.cleanup()
+        if redis is not None:
+            redis.cleanup()
+
+
+async def _is_ready(url: str) -> bool:
+    return (await _get(url))[0] == 200

@@ -68,7 +68,7 @@ class PostgresServer:
 
     port: int = field(default_factory=free_port)
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="diana-pg-")))
-    _proc: subprocess.Popen[bytes] | None = None
+    _running: bool = False
 
     @property
     def datadir(self) -> Path:
@@ -106,34 +106,38 @@ class PostgresServer:
                 capture_output=True,
             )
         log = self.workdir / "server.log"
-        with log.open("wb") as out:
+        options = (
+            f"-p {self.port} -h 127.0.0.1 -k {self.workdir} -c max_connections=300 "
             # fsync off: these clusters are thrown away; durability is not under test here.
-            self._proc = subprocess.Popen(
-                _as_postgres_user(
-                    [
-                        _pg_bin("postgres"),
-                        "-D",
-                        str(self.datadir),
-                        "-p",
-                        str(self.port),
-                        "-h",
-                        "127.0.0.1",
-                        "-k",
-                        str(self.workdir),
-                        "-c",
-                        "fsync=off",
-                        "-c",
-                        "synchronous_commit=off",
-                        "-c",
-                        "full_page_writes=off",
-                        "-c",
-                        "max_connections=300",
-                    ]
-                ),
-                stdout=out,
-                stderr=subprocess.STDOUT,
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )
+        # pg_ctl, not a child process: stop() must stop the server itself, and it runs
+        # under runuser when we are root.
+        result = subprocess.run(
+            _as_postgres_user(
+                [
+                    _pg_bin("pg_ctl"),
+                    "-D",
+                    str(self.datadir),
+                    "-l",
+                    str(log),
+                    "-o",
+                    options,
+                    "-w",
+                    "-t",
+                    str(int(_START_TIMEOUT_S)),
+                    "start",
+                ]
+            ),
+            capture_output=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise ServerError(
+                f"PostgreSQL did not start: {result.stderr.decode(errors='replace')}\n"
+                f"{log.read_text(errors='replace')[-2000:] if log.exists() else ''}"
             )
-        _wait_for_port(self.port, self._proc, "PostgreSQL", log)
+        self._running = True
         self._wait_ready()
         return self
 
@@ -172,15 +176,17 @@ class PostgresServer:
         return self.url(name)
 
     def stop(self) -> None:
-        """Stop the server (fast shutdown); the data directory stays for a restart."""
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.terminate()
-            try:
-                self._proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
-        self._proc = None
+        """Stop the server (fast shutdown: clients are cut off, data is kept)."""
+        if not self._running:
+            return
+        subprocess.run(
+            _as_postgres_user(
+                [_pg_bin("pg_ctl"), "-D", str(self.datadir), "-m", "fast", "-w", "-t", "60", "stop"]
+            ),
+            capture_output=True,
+            check=False,
+        )
+        self._running = False
 
     def cleanup(self) -> None:
         self.stop()
@@ -193,6 +199,9 @@ class RedisServer:
 
     port: int = field(default_factory=free_port)
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="diana-redis-")))
+    # Append-only file, fsync'd on every write: data survives a stop/start, as a
+    # production Redis holding sessions must be configured.
+    persistent: bool = False
     _proc: subprocess.Popen[bytes] | None = None
 
     def url(self, db: int = 0) -> str:
@@ -206,7 +215,7 @@ class RedisServer:
                 "'redis-server' package"
             )
         log = self.workdir / "server.log"
-        with log.open("wb") as out:
+        with log.open("ab") as out:
             self._proc = subprocess.Popen(
                 [
                     binary,
@@ -217,7 +226,9 @@ class RedisServer:
                     "--save",
                     "",
                     "--appendonly",
-                    "no",
+                    "yes" if self.persistent else "no",
+                    "--appendfsync",
+                    "always",
                     "--dir",
                     str(self.workdir),
                     "--databases",
