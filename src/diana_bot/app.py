@@ -19,6 +19,7 @@ from aiogram.types import BotCommand
 from diana_bot.bootstrap import Container, build_container
 from diana_bot.bot.dispatcher import DianaDispatcher
 from diana_bot.bot.factory import build_bot, build_dispatcher, build_services
+from diana_bot.bot.handlers import release_routers
 from diana_bot.bot.notifier import notify_expired
 from diana_bot.bot.services import BotServices
 from diana_bot.config import Settings, require_webhook
@@ -113,8 +114,12 @@ class BotRuntime:
         if self._polling is not None and self.dp is not None:
             with contextlib.suppress(RuntimeError):  # polling had not started yet
                 await self.dp.stop_polling()
-            with contextlib.suppress(asyncio.CancelledError):
+            try:
                 await self._polling
+            except asyncio.CancelledError:
+                pass
+            except Exception:  # a crashed poller must not keep the stores open
+                log.exception("bot.polling_failed")
             self._polling = None
         if self.sweeper is not None:
             await self.sweeper.stop()
@@ -124,6 +129,8 @@ class BotRuntime:
             await self.bot.session.close()
         if self.container is not None:
             await self.container.close()
+        if self.dp is not None:
+            release_routers(self.dp)
         log.info("bot.stopped")
 
 

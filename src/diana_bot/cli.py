@@ -78,7 +78,14 @@ def sandbox(
     from diana_bot.sandbox import run_sandbox
 
     configure_logging("WARNING", "console")
-    asyncio.run(run_sandbox(host=host, port=port))
+    try:
+        asyncio.run(run_sandbox(host=host, port=port, open_message=typer.echo))
+    except ConfigError as exc:
+        typer.echo(f"configuration error: {exc}", err=True)
+        raise typer.Exit(EXIT_CONFIG) from None
+    except OSError as exc:
+        typer.echo(f"cannot serve the sandbox on {host}:{port}: {exc}", err=True)
+        raise typer.Exit(1) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -29,7 +29,9 @@ async def test_stairway(db_url: str) -> None:
     assert [r.revision for r in revisions] == ["0001", "0002"]
     for revision in revisions:
         await asyncio.to_thread(upgrade, db_url, revision.revision)
-        await asyncio.to_thread(downgrade, db_url, revision.down_revision or "base")
+        below = revision.down_revision
+        assert below is None or isinstance(below, str)
+        await asyncio.to_thread(downgrade, db_url, below or "base")
         await asyncio.to_thread(upgrade, db_url, revision.revision)
     assert await _tables(db_url) == EXPECTED_TABLES
     await asyncio.to_thread(downgrade, db_url, "base")

@@ -4,6 +4,7 @@ metrics and health."""
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from pathlib import Path
 
 import aiohttp
@@ -132,7 +133,7 @@ async def test_two_webhook_processes_share_the_work(
             told = await user.wait_bot_message(OTHER_ADMIN, timeout=30)
         rounds = [await _metric(p, "diana_sweeper_runs_total") for p in ports]
         for port, seen in zip(ports, rounds, strict=True):
-            await user.wait_until(lambda port=port, seen=seen: _more_rounds(port, seen), timeout=30)
+            await user.wait_until(partial(_more_rounds, port, seen), timeout=30)
         expired = [m for m in await user.messages(OTHER_ADMIN) if "expiró" in m.text]
         assert len(expired) == 1
         if shared_backend.get("SESSION_BACKEND") != "redis":

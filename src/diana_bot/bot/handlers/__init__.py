@@ -41,3 +41,16 @@ def describe(router: Router, depth: int = 0) -> list[str]:
     for child in router.sub_routers:
         lines.extend(describe(child, depth + 1))
     return lines
+
+
+def release_routers(dispatcher: Router) -> None:
+    """Give the module-level flow routers back after a dispatcher is done with them.
+
+    A router has one parent, and each flow module keeps one router (the aiogram idiom),
+    so a second bot in the same process (the sandbox's restart button) needs them back.
+    aiogram has no public detach; ``_parent_router`` is what ``include_router`` checks.
+    """
+    for gate in dispatcher.sub_routers:
+        for module_router in gate.sub_routers:
+            module_router._parent_router = None
+        gate.sub_routers.clear()

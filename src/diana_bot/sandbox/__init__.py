@@ -1,0 +1,64 @@
+"""The sandbox: try the whole admin panel in a browser, without Telegram.
+
+How to use::
+
+    diana-bot sandbox                 # then open http://127.0.0.1:8765/
+
+One process runs the local Bot API server, the bot and a chat page. No bot token
+and no network are needed: the bot gets a fixed fake token and talks to the local
+API, and you are its admin (user 1). Data goes to ``./sandbox.db`` (SQLite) unless
+DATABASE_URL is set (environment or .env), so any configured backend works, Redis
+sessions included (SESSION_BACKEND=redis). Sessions are swept every 5 seconds, so
+SESSION_TTL_SECONDS=60 shows expiry quickly. Ctrl+C stops everything.
+
+On the page:
+
+* type text or commands (/admin, /cancel; the bot's command list is offered as
+  chips) and press Enter or ➤;
+* press the inline buttons under the bot's messages; edits replace the message in
+  place, callback answers show as toasts, ``show_alert`` answers as a dialog;
+* ↪ "forward from a channel": give a channel id (negative, e.g. -1001234567890) and
+  title to register a channel (➕ Añadir Canales); untick "bot is admin" to see the
+  bot's warning;
+* "Act as non-admin" switches to user 2, whom the admin gate refuses;
+* "Restart bot" stops the bot and starts a new one on the same database: start a
+  flow, restart, and carry on where you were. Messages sent while it restarts wait
+  (one tick ✓) until the new bot takes them (✓✓).
+
+In code (tests): ``sandbox = Sandbox(port=0, database_url=...)``, ``await
+sandbox.start()``, open ``sandbox.url``, ``await sandbox.restart_bot()``,
+``await sandbox.stop()``. ``run_sandbox()`` is the CLI's entry point.
+
+The page lives in ``static/`` (plain JavaScript, no build step, no CDN). It never
+inserts the bot's HTML: it builds DOM nodes from the message's entities.
+"""
+
+from diana_bot.sandbox.server import (
+    ADMIN_ID,
+    DEFAULT_DATABASE_URL,
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    GUEST_ID,
+    SANDBOX_TOKEN,
+    Sandbox,
+    SandboxError,
+    describe_database,
+    message_json,
+    run_sandbox,
+    sandbox_settings,
+)
+
+__all__ = [
+    "ADMIN_ID",
+    "DEFAULT_DATABASE_URL",
+    "DEFAULT_HOST",
+    "DEFAULT_PORT",
+    "GUEST_ID",
+    "SANDBOX_TOKEN",
+    "Sandbox",
+    "SandboxError",
+    "describe_database",
+    "message_json",
+    "run_sandbox",
+    "sandbox_settings",
+]
