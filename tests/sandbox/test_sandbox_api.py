@@ -415,9 +415,7 @@ async def test_run_sandbox_prints_its_address_and_stops_on_sigterm(
     assert waiting in done, task.exception() if task.done() else "no address printed"
     [line] = printed
     url = line.split("open ", 1)[1].split(" ", 1)[0]
-    assert (
-        url.startswith("http://127.0.0.1:") and "database sqlite+aiosqlite:///./sandbox.db" in line
-    )
+    assert url.startswith("http://127.0.0.1:") and "database SQLite sandbox.db" in line
     async with http.get(url) as response:
         assert response.status == 200
     os.kill(os.getpid(), signal.SIGTERM)

@@ -129,8 +129,12 @@ def sandbox_settings(
 
 
 def describe_database(url: str) -> str:
-    """The database URL without its password, for the page and the console."""
-    return make_url(url).render_as_string(hide_password=True)
+    """The database for the page and the console: no password, and for SQLite only the
+    file name (a screenshot of the page should not show the machine's paths)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return f"SQLite {Path(parsed.database or '').name}"
+    return parsed.render_as_string(hide_password=True)
 
 
 # ---------------------------------------------------------------------- chat views
