@@ -149,10 +149,37 @@ class SqliteSessionStore(SessionStore):
     async def _insert(
         self, session: AdminSession, data_json: str, *, replace: bool
     ) -> AdminSession | None:
+        # Fast path, one statement: nothing is stored under the key (the usual case).
+        if await self._retry(self._insert_if_free, session, data_json):
+            return None
         result: AdminSession | None = await self._retry(
             self._insert_tx, session, data_json, replace
         )
         return result
+
+    def _insert_if_free(self, session: AdminSession, data_json: str) -> bool:
+        key = session.key
+        cursor = self._conn.execute(
+            "INSERT INTO admin_sessions (bot_id, chat_id, user_id, id, session_type, "
+            "schema_version, current_step, session_data, created_at, updated_at, "
+            "expires_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (bot_id, chat_id, user_id) DO NOTHING",
+            (
+                key.bot_id,
+                key.chat_id,
+                key.user_id,
+                session.id,
+                session.session_type,
+                session.schema_version,
+                session.step,
+                data_json,
+                sqlite_time(session.created_at),
+                sqlite_time(session.updated_at),
+                sqlite_time(session.expires_at),
+                session.version,
+            ),
+        )
+        return cursor.rowcount == 1
 
     def _insert_tx(
         self, session: AdminSession, data_json: str, replace: bool

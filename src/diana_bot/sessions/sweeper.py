@@ -15,6 +15,10 @@ log = structlog.get_logger(__name__)
 
 ExpiryHook = Callable[[AdminSession], Awaitable[None]]
 
+# How long one sweep batch may hold the store (and, on SQLite, the event loop).
+BATCH_TARGET_S = 0.005
+MIN_BATCH = 20
+
 
 class Sweeper:
     """Runs ``SessionManager.sweep`` every ``interval`` seconds until stopped.
@@ -41,15 +45,29 @@ class Sweeper:
         self._task: asyncio.Task[None] | None = None
 
     async def run_once(self) -> int:
-        """Sweep until no expired session is left; returns how many expired."""
+        """Sweep until no expired session is left; returns how many expired.
+
+        Batches are sized by time, not only by count: a batch that took longer than
+        ``BATCH_TARGET_S`` halves the next one, a quick one doubles it (up to
+        ``batch_size``). On SQLite a batch runs on the event loop, so this bounds how
+        long updates wait behind the sweep.
+        """
         total = 0
+        size = self.batch_size
+        loop = asyncio.get_running_loop()
         while True:
-            batch = await self.manager.sweep(batch_size=self.batch_size)
+            started = loop.time()
+            batch = await self.manager.sweep(batch_size=size)
+            took = loop.time() - started
             total += len(batch)
             for session in batch:
                 await self._notify(session)
-            if len(batch) < self.batch_size:
+            if len(batch) < size:
                 return total
+            if took > BATCH_TARGET_S:
+                size = max(MIN_BATCH, size // 2)
+            elif took < BATCH_TARGET_S / 4:
+                size = min(self.batch_size, size * 2)
             await asyncio.sleep(0)  # let updates in between batches
 
     async def _notify(self, session: AdminSession) -> None:

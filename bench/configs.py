@@ -1,0 +1,193 @@
+"""The Dispatcher configurations of section 1, each with the same router.
+
+Our store is wired as ``diana_bot.bot.factory.build_dispatcher`` wires it:
+``SessionStorage`` + ``SessionIsolation`` with the backend's own locks from
+``open_backend``, a ``SessionManager`` and the real ``SqlAuditLog`` (batched audit rows
+in the SQL database; the Redis configuration keeps its audit rows in PostgreSQL, the
+database a Redis deployment would run with). The bot's update middlewares (update
+dedup, admin gate) are left out so every configuration runs the same chain.
+aiogram's storages run with ``SimpleEventIsolation``: a per-key asyncio lock, as ours
+on SQLite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+import redis.asyncio
+from aiogram import Bot, Dispatcher
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
+from aiogram.fsm.storage.redis import RedisStorage
+
+from bench.env import BenchEnv
+from bench.flow import FLOW_NAME, FlowCounters, TariffFlow, build_router
+from bench.telegram import stub_bot
+from diana_bot.clock import SystemClock
+from diana_bot.db.engine import create_engine
+from diana_bot.sessions.audit import AuditLog, MemoryAuditLog, SqlAuditLog
+from diana_bot.sessions.backends import SessionBackend, open_backend
+from diana_bot.sessions.fsm import SessionIsolation, SessionStorage
+from diana_bot.sessions.locks import LocalKeyLocks
+from diana_bot.sessions.manager import SessionManager
+from diana_bot.sessions.memory import MemorySessionStore
+from diana_bot.sessions.types import SessionTypes
+
+
+@dataclass
+class Target:
+    """One configured Dispatcher and what it takes to check and close it."""
+
+    name: str
+    wiring: str
+    dp: Dispatcher
+    bot: Bot
+    counters: FlowCounters
+    open_sessions: Callable[[], Awaitable[int]]
+    settle: Callable[[], Awaitable[None]]
+    close: Callable[[], Awaitable[None]]
+
+
+def _dispatcher(
+    storage: BaseStorage, isolation: BaseEventIsolation, counters: FlowCounters
+) -> Dispatcher:
+    dp = Dispatcher(storage=storage, events_isolation=isolation)
+    dp.include_router(build_router(counters))
+    return dp
+
+
+async def _noop() -> None:
+    return None
+
+
+async def diana_target(env: BenchEnv, database: str, *, sql_audit: bool = True) -> Target:
+    """Our store on ``database`` (``sqlite``, ``postgresql``, ``memory``) or on Redis
+    (``redis``); ``sql_audit=False`` keeps the audit trail in memory instead."""
+    if database in ("sqlite", "memory"):
+        url = env.sqlite_url()
+    else:
+        url = await env.pg_database()
+    redis_url = await env.redis_url() if database == "redis" else None
+    clock = SystemClock()
+    if database == "memory":
+        backend = SessionBackend(MemorySessionStore(clock), LocalKeyLocks())
+    else:
+        backend = await open_backend(
+            "redis" if database == "redis" else "sql",
+            database_url=url,
+            redis_url=redis_url,
+            clock=clock,
+        )
+    engine = create_engine(url)
+    audit: AuditLog = SqlAuditLog(engine) if sql_audit else MemoryAuditLog()
+    manager = SessionManager(
+        backend.store, SessionTypes(), audit, default_ttl=timedelta(minutes=10)
+    )
+    storage = SessionStorage(manager)
+    storage.add_flow(TariffFlow, FLOW_NAME)
+    counters = FlowCounters()
+    dp = _dispatcher(storage, SessionIsolation(storage, backend.locks), counters)
+    bot = stub_bot()
+
+    async def open_sessions() -> int:
+        return sum((await manager.count_by_type()).values())
+
+    async def close() -> None:
+        await audit.close()
+        await backend.close()
+        await engine.dispose()
+        await bot.session.close()
+
+    names = {
+        "sqlite": "SQLite",
+        "postgresql": "PostgreSQL",
+        "redis": "Redis",
+        "memory": "MemorySessionStore",
+    }
+    locks = type(backend.locks).__name__
+    audit_db = "SQLite" if database in ("sqlite", "memory") else "PostgreSQL"
+    audit_name = f"SqlAuditLog on {audit_db}" if sql_audit else "MemoryAuditLog"
+    return Target(
+        name=f"diana SessionStorage, {names[database]}"
+        + ("" if sql_audit else ", audit in memory"),
+        wiring=f"SessionStorage + SessionIsolation({locks}), {audit_name}",
+        dp=dp,
+        bot=bot,
+        counters=counters,
+        open_sessions=open_sessions,
+        settle=audit.flush,
+        close=close,
+    )
+
+
+async def memory_target() -> Target:
+    """aiogram's MemoryStorage: the in-memory ceiling."""
+    storage = MemoryStorage()
+    counters = FlowCounters()
+    dp = _dispatcher(storage, SimpleEventIsolation(), counters)
+    bot = stub_bot()
+
+    async def open_sessions() -> int:
+        return sum(1 for record in storage.storage.values() if record.state is not None)
+
+    async def close() -> None:
+        await storage.close()
+        await bot.session.close()
+
+    return Target(
+        name="aiogram MemoryStorage",
+        wiring="MemoryStorage + SimpleEventIsolation (per-key asyncio lock)",
+        dp=dp,
+        bot=bot,
+        counters=counters,
+        open_sessions=open_sessions,
+        settle=_noop,
+        close=close,
+    )
+
+
+async def aiogram_redis_target(env: BenchEnv, *, redis_isolation: bool) -> Target:
+    """aiogram's RedisStorage: what a user would pick instead of our store."""
+    url = await env.redis_url()
+    storage = RedisStorage.from_url(url)
+    isolation: BaseEventIsolation = (
+        storage.create_isolation() if redis_isolation else SimpleEventIsolation()
+    )
+    counters = FlowCounters()
+    dp = _dispatcher(storage, isolation, counters)
+    bot = stub_bot()
+    probe = redis.asyncio.Redis.from_url(url)
+
+    async def open_sessions() -> int:
+        return int(await probe.dbsize())
+
+    async def close() -> None:
+        await isolation.close()
+        await storage.close()
+        await probe.aclose()
+        await bot.session.close()
+
+    kind = "RedisEventIsolation (Redis lock)" if redis_isolation else "SimpleEventIsolation"
+    return Target(
+        name="aiogram RedisStorage" + (" + Redis locks" if redis_isolation else ""),
+        wiring=f"RedisStorage + {kind}",
+        dp=dp,
+        bot=bot,
+        counters=counters,
+        open_sessions=open_sessions,
+        settle=_noop,
+        close=close,
+    )
+
+
+async def open_targets(env: BenchEnv) -> list[Target]:
+    """Every configuration, MemoryStorage first (the others are compared with it)."""
+    return [
+        await memory_target(),
+        await diana_target(env, "sqlite"),
+        await diana_target(env, "postgresql"),
+        await diana_target(env, "redis"),
+        await aiogram_redis_target(env, redis_isolation=False),
+    ]
