@@ -45,6 +45,11 @@ _COLUMNS = (
 )
 _KEYED = f"bot_id, chat_id, user_id, {_COLUMNS}"
 _BUSY_RETRY_S = 10.0
+_INSERT = (
+    "INSERT INTO admin_sessions (bot_id, chat_id, user_id, id, session_type, schema_version, "
+    "current_step, session_data, created_at, updated_at, expires_at, version) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 class SqliteSessionStore(SessionStore):
@@ -157,13 +162,11 @@ class SqliteSessionStore(SessionStore):
         )
         return result
 
-    def _insert_if_free(self, session: AdminSession, data_json: str) -> bool:
+    def _insert_row(self, session: AdminSession, data_json: str, *, if_free: bool) -> bool:
+        """INSERT the session; with ``if_free`` a taken key inserts nothing (False)."""
         key = session.key
         cursor = self._conn.execute(
-            "INSERT INTO admin_sessions (bot_id, chat_id, user_id, id, session_type, "
-            "schema_version, current_step, session_data, created_at, updated_at, "
-            "expires_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (bot_id, chat_id, user_id) DO NOTHING",
+            _INSERT + (" ON CONFLICT (bot_id, chat_id, user_id) DO NOTHING" if if_free else ""),
             (
                 key.bot_id,
                 key.chat_id,
@@ -180,6 +183,9 @@ class SqliteSessionStore(SessionStore):
             ),
         )
         return cursor.rowcount == 1
+
+    def _insert_if_free(self, session: AdminSession, data_json: str) -> bool:
+        return self._insert_row(session, data_json, if_free=True)
 
     def _insert_tx(
         self, session: AdminSession, data_json: str, replace: bool
@@ -203,25 +209,7 @@ class SqliteSessionStore(SessionStore):
                 ):
                     raise SessionExists(displaced)
                 conn.execute("DELETE FROM admin_sessions WHERE id = ?", (row[3],))
-            conn.execute(
-                "INSERT INTO admin_sessions (bot_id, chat_id, user_id, id, session_type, "
-                "schema_version, current_step, session_data, created_at, updated_at, "
-                "expires_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    key.bot_id,
-                    key.chat_id,
-                    key.user_id,
-                    session.id,
-                    session.session_type,
-                    session.schema_version,
-                    session.step,
-                    data_json,
-                    sqlite_time(session.created_at),
-                    sqlite_time(session.updated_at),
-                    sqlite_time(session.expires_at),
-                    session.version,
-                ),
-            )
+            self._insert_row(session, data_json, if_free=False)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
