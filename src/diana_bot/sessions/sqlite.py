@@ -55,6 +55,8 @@ _INSERT = (
 class SqliteSessionStore(SessionStore):
     """``admin_sessions`` in a SQLite file, through one synchronous connection."""
 
+    blocks_event_loop = True
+
     def __init__(self, path: str, clock: Clock) -> None:
         super().__init__(clock)
         self._path = path

@@ -28,6 +28,10 @@ class SessionStore(ABC):
     * A record that cannot be decoded is removed and reported as ``CorruptSession``.
     """
 
+    # True where a call runs on the event loop's thread (SQLite): the sweeper then keeps
+    # each batch short, so updates do not wait behind it.
+    blocks_event_loop: bool = False
+
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
 

@@ -47,11 +47,12 @@ class Sweeper:
     async def run_once(self) -> int:
         """Sweep until no expired session is left; returns how many expired.
 
-        Batches are sized by time, not only by count: a batch that took longer than
-        ``BATCH_TARGET_S`` halves the next one, a quick one doubles it (up to
-        ``batch_size``). On SQLite a batch runs on the event loop, so this bounds how
-        long updates wait behind the sweep.
+        On a store that blocks the event loop (SQLite) batches are sized by time, not
+        only by count: a batch that took longer than ``BATCH_TARGET_S`` halves the next
+        one, a quick one doubles it (up to ``batch_size``), which bounds how long updates
+        wait behind the sweep. Elsewhere fixed batches keep round trips few.
         """
+        adaptive = self.manager.store.blocks_event_loop
         total = 0
         size = self.batch_size
         loop = asyncio.get_running_loop()
@@ -64,9 +65,9 @@ class Sweeper:
                 await self._notify(session)
             if len(batch) < size:
                 return total
-            if took > BATCH_TARGET_S:
+            if adaptive and took > BATCH_TARGET_S:
                 size = max(MIN_BATCH, size // 2)
-            elif took < BATCH_TARGET_S / 4:
+            elif adaptive and took < BATCH_TARGET_S / 4:
                 size = min(self.batch_size, size * 2)
             await asyncio.sleep(0)  # let updates in between batches
 
