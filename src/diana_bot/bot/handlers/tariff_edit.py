@@ -58,16 +58,25 @@ async def start(
     await render_value(bot, event, state, svc, ())
 
 
+async def _tariff_or_end(
+    bot: Bot, event: Event, state: FSMContext, svc: BotServices, tariff_id: int
+) -> Tariff | None:
+    """The tariff being edited; if it is gone, end the flow and say why."""
+    try:
+        return await svc.tariffs.get(tariff_id)
+    except DomainError as exc:
+        await cancel_flow(state)
+        await show(bot, event, Screen(svc.tr.error(exc), keyboards.back_to(svc.tr, "tariffs")))
+        return None
+
+
 @renders(TariffEdit.value.state)
 async def render_value(
     bot: Bot, event: Event, state: FSMContext, svc: BotServices, notes: tuple[str, ...]
 ) -> None:
     data = await state.get_data()
-    try:
-        item = await svc.tariffs.get(data["tariff_id"])
-    except DomainError as exc:
-        await cancel_flow(state)
-        await show(bot, event, Screen(svc.tr.error(exc), keyboards.back_to(svc.tr, "tariffs")))
+    item = await _tariff_or_end(bot, event, state, svc, data["tariff_id"])
+    if item is None:
         return
     field = data["field"]
     text = svc.tr(
@@ -83,11 +92,8 @@ async def render_overwrite(
     bot: Bot, event: Event, state: FSMContext, svc: BotServices, notes: tuple[str, ...]
 ) -> None:
     data = await state.get_data()
-    try:
-        item = await svc.tariffs.get(data["tariff_id"])
-    except DomainError as exc:
-        await cancel_flow(state)
-        await show(bot, event, Screen(svc.tr.error(exc), keyboards.back_to(svc.tr, "tariffs")))
+    item = await _tariff_or_end(bot, event, state, svc, data["tariff_id"])
+    if item is None:
         return
     field = data["field"]
     text = svc.tr(
