@@ -14,7 +14,6 @@ from functools import partial
 
 import structlog
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
 from aiogram.types import BotCommand
 
 from diana_bot.bootstrap import Container, build_container
@@ -23,6 +22,7 @@ from diana_bot.bot.factory import build_bot, build_dispatcher, build_services
 from diana_bot.bot.handlers import release_routers
 from diana_bot.bot.notifier import notify_expired
 from diana_bot.bot.services import BotServices
+from diana_bot.bot.ui import TELEGRAM_FAILURES, best_effort, failure_text
 from diana_bot.config import Settings, require_webhook
 from diana_bot.sessions.fsm import FlushBeforeSend
 from diana_bot.sessions.sweeper import Sweeper
@@ -41,15 +41,15 @@ async def set_commands(bot: Bot, locale: str) -> None:
         "es": ("Panel de administración", "Cancelar la operación en curso"),
         "en": ("Admin panel", "Cancel what is in progress"),
     }[locale]
-    try:
-        await bot.set_my_commands(
+    await best_effort(
+        "telegram.set_commands_failed",
+        bot.set_my_commands(
             [
                 BotCommand(command="admin", description=texts[0]),
                 BotCommand(command="cancel", description=texts[1]),
             ]
-        )
-    except (TelegramAPIError, TelegramNetworkError) as exc:
-        log.warning("telegram.set_commands_failed", error=str(exc))
+        ),
+    )
 
 
 class BotRuntime:
@@ -70,6 +70,7 @@ class BotRuntime:
         settings = self.settings
         container = self.container = await build_container(settings)
         container.sessions.add_listener(self.metrics.on_event)
+        self.metrics.watch_reads(container.sessions)
         bot = self.bot = build_bot(settings)
         # Durable first, visible second: see sessions/fsm.py.
         bot.session.middleware(FlushBeforeSend(container.storage))
@@ -97,10 +98,10 @@ class BotRuntime:
         """Long-poll until stopped (SIGINT/SIGTERM when ``handle_signals``)."""
         assert self.bot is not None and self.dp is not None
         # A webhook left by an earlier deployment would make getUpdates fail.
-        try:
-            await self.bot.delete_webhook(drop_pending_updates=False)
-        except (TelegramAPIError, TelegramNetworkError) as exc:
-            log.warning("telegram.delete_webhook_failed", error=str(exc))
+        await best_effort(
+            "telegram.delete_webhook_failed",
+            self.bot.delete_webhook(drop_pending_updates=False),
+        )
         await self.dp.start_polling(
             self.bot,
             allowed_updates=self.dp.resolve_used_update_types(),
@@ -203,12 +204,12 @@ async def _serve_webhook(runtime: BotRuntime) -> None:
                 url, secret_token=secret, allowed_updates=dp.resolve_used_update_types()
             )
             log.info("webhook.registered", url=url)
-        except (TelegramAPIError, TelegramNetworkError) as exc:
+        except TELEGRAM_FAILURES as exc:
             # Several processes share one webhook; another may have registered it.
             log.error(
                 "webhook.registration_failed",
                 url=url,
-                error=str(exc),
+                error=failure_text(exc),
                 hint="check that WEBHOOK_URL is a public https URL Telegram can reach",
             )
         await stop.wait()

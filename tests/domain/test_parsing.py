@@ -196,6 +196,9 @@ def test_format_price() -> None:
         ("3650", 3650),
         ("  7  ", 7),
         ("0030", 30),
+        # What the bot itself shows, copied back.
+        ("365 días (1 año)", 365),
+        ("14 days (2 weeks)", 14),
     ],
 )
 def test_parse_duration_accepts(text: str, days: int) -> None:
@@ -224,6 +227,9 @@ def test_parse_duration_accepts(text: str, days: int) -> None:
         ("1e3", "duration.unknown_unit"),
         ("9" * 40, "duration.too_long"),  # capped before int(): no huge-int parsing
         ("9" * 5000, "duration.invalid"),
+        ("365 días (2 años)", "duration.invalid"),
+        ("365 días (un año)", "duration.invalid"),
+        ("1 (1 (1))", "duration.invalid"),
     ],
 )
 def test_parse_duration_rejects(text: str, code: str) -> None:
@@ -234,13 +240,16 @@ def test_parse_duration_rejects(text: str, code: str) -> None:
     ("days", "es", "en"),
     [
         (1, "1 día", "1 day"),
-        (7, "1 semana", "1 week"),
-        (14, "2 semanas", "2 weeks"),
-        (30, "1 mes", "1 month"),
+        (2, "2 días", "2 days"),
+        (7, "7 días (1 semana)", "7 days (1 week)"),
+        (14, "14 días (2 semanas)", "14 days (2 weeks)"),
+        # A month is not exactly 30 days: shown as typed, no equivalent.
+        (30, "30 días", "30 days"),
         (31, "31 días", "31 days"),
-        (90, "3 meses", "3 months"),
-        (365, "1 año", "1 year"),
-        (3650, "10 años", "10 years"),
+        (90, "90 días", "90 days"),
+        (365, "365 días (1 año)", "365 days (1 year)"),
+        (730, "730 días (2 años)", "730 days (2 years)"),
+        (3650, "3650 días (10 años)", "3650 days (10 years)"),
     ],
 )
 def test_format_duration(days: int, es: str, en: str) -> None:

@@ -367,3 +367,30 @@ async def test_deactivate_bumps_the_version_once(
 async def test_deactivate_missing_tariff_is_not_found(tariffs: TariffService) -> None:
     with pytest.raises(NotFound):
         await tariffs.deactivate(404)
+
+
+@pytest.mark.parametrize("forged", [0, -1, 2**63, 2**64 + 5, 10**30])
+async def test_ids_no_row_can_have_are_not_found_and_change_nothing(
+    tariffs: TariffService,
+    channels: ChannelService,
+    vip: Channel,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    forged: int,
+) -> None:
+    # Button data is forgeable: an id past 64 bits must not reach the driver.
+    tariff = await tariffs.create(vip.id, "Mensual", "10", "30")
+    with pytest.raises(NotFound):
+        await tariffs.get(forged)
+    with pytest.raises(NotFound):
+        await tariffs.update_field(forged, "name", "X")
+    with pytest.raises(NotFound):
+        await tariffs.deactivate(forged)
+    with pytest.raises(NotFound):
+        await tariffs.create(forged, "Otra", "10", "30")
+    with pytest.raises(NotFound):
+        await channels.get(forged)
+    with pytest.raises(NotFound):
+        await channels.deactivate(forged)
+    assert await tariffs.list_active() == [tariff]
+    assert [c.id for c in await channels.list()] == [vip.id]
+    assert await _count_rows(sessionmaker) == 1

@@ -57,14 +57,15 @@ async def test_create_tariff_with_every_kind_of_bad_input(
     for bad in ("0", "3651", "treinta", "2.5", "30 lunas"):
         again = await chat.send(bad)
         assert "Paso 2 de 3: Duración" in again.text, bad
-    step3 = await chat.send("1 mes")
+    step3 = await chat.send("30")
     assert "Paso 3 de 3: Nombre" in step3.text
     for bad in ("   ", "x" * 101):
         again = await chat.send(bad)
         assert "Paso 3 de 3: Nombre" in again.text, bad
     summary = await chat.send("Oro <b>mensual</b>")
     assert "29.99 USD" in summary.text
-    assert "Duración: 1 mes" in summary.text
+    # What the admin typed, in days (a month is not exactly 30 days: no "1 mes").
+    assert "Duración: 30 días\n" in summary.text
     assert "Oro <b>mensual</b>" in summary.text  # escaped: shown as typed, not bold
     # ⬅ Atrás keeps what was typed and asks for the name again.
     back = await chat.press(summary, "⬅ Atrás")
@@ -158,8 +159,13 @@ async def test_edit_every_field_and_the_conflict_between_two_admins(
     saved = await chat.send("12.50")
     assert "✅ Guardado" in saved.text and "12.50 USD" in saved.text
     ask = await chat.press(saved, "⏰ Editar Duración")
+    assert "Duración actual: 30 días\n" in ask.text
+    saved = await chat.send("1 año")
+    assert "Duración: 365 días (1 año)" in saved.text
+    ask = await chat.press(saved, "⏰ Editar Duración")
+    assert "Duración actual: 365 días (1 año)" in ask.text
     saved = await chat.send("2 semanas")
-    assert "Duración: 2 semanas" in saved.text
+    assert "Duración: 14 días (2 semanas)" in saved.text
     ask = await chat.press(saved, "📝 Editar Nombre")
     saved = await chat.send("Plata Plus")
     assert "Plata Plus" in saved.text

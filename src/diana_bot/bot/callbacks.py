@@ -2,6 +2,9 @@
 
 Flow buttons carry ``t``, a short token of their session: a press whose token is not
 the open session's answers "no longer active" and changes nothing.
+
+aiogram joins fields with ``:`` and refuses a value that contains it, so a value made of
+parts (the follow-up action of 🗑 Descartar) joins them with ``.`` instead.
 """
 
 from __future__ import annotations
@@ -9,6 +12,18 @@ from __future__ import annotations
 from aiogram.filters.callback_data import CallbackData
 
 TOKEN_LENGTH = 8
+FOLLOW_UP_SEP = "."
+
+
+def follow_up(action: str, *args: int | str) -> str:
+    """A follow-up action for ``Resume.then``: ``follow_up("e", 7, "price")`` -> ``e.7.price``."""
+    return FOLLOW_UP_SEP.join([action, *map(str, args)])
+
+
+def split_follow_up(then: str) -> tuple[str, list[str]]:
+    """The action and its arguments of a ``Resume.then`` value."""
+    action, *args = then.split(FOLLOW_UP_SEP)
+    return action, args
 
 
 def token_of(session_id: str | None) -> str:
@@ -25,7 +40,7 @@ class Menu(CallbackData, prefix="m"):
 class TariffAct(CallbackData, prefix="t"):
     """Actions on one tariff from the menus."""
 
-    act: str  # open | edit | deact | deact_yes
+    act: str  # open | edit | deact (asks first: see handlers/deactivation.py)
     id: int
     field: str = ""
 
@@ -33,7 +48,7 @@ class TariffAct(CallbackData, prefix="t"):
 class ChannelAct(CallbackData, prefix="c"):
     """Actions on one channel from the menus."""
 
-    act: str  # open | deact | deact_yes
+    act: str  # open | deact
     id: int
 
 
@@ -50,7 +65,8 @@ class Resume(CallbackData, prefix="r"):
 
     t: str
     act: str  # continue | discard
-    then: str = ""  # what the admin asked for before being asked (e.g. "add_channels")
+    # What the admin asked for before being asked: "add_channels", or a ``follow_up``.
+    then: str = ""
 
 
 class SessionsAct(CallbackData, prefix="s"):

@@ -1,4 +1,11 @@
-"""The Dispatcher with what wraps every update: timing, outages, in-flight tracking."""
+"""The Dispatcher with what wraps every update: the admin gate, timing, outages, errors,
+in-flight tracking.
+
+No update ever raises to aiogram: in webhook mode a raise is a 500 and Telegram sends
+the same update again, forever. An outage answers "try again"; any other exception is
+logged once with the update id, the admin is told "something went wrong", and the
+session stays as it was (the unit of work writes nothing for an update that raised).
+"""
 
 from __future__ import annotations
 
@@ -15,8 +22,9 @@ from aiogram.types import Update
 from redis import exceptions as redis_errors
 from sqlalchemy import exc as sa_errors
 
+from diana_bot.bot.middlewares.auth import AdminGate, Verdict
 from diana_bot.bot.services import BotServices
-from diana_bot.bot.ui import Screen, send
+from diana_bot.bot.ui import Screen, best_effort, send
 from diana_bot.web.metrics import Metrics
 
 log = structlog.get_logger(__name__)
@@ -52,8 +60,9 @@ def is_outage(exc: BaseException) -> bool:
 
 
 class DianaDispatcher(Dispatcher):
-    """aiogram's Dispatcher, plus: per-update metrics, a "try again" answer when a store
-    is down (instead of silence), and a count of updates in flight for clean shutdown."""
+    """aiogram's Dispatcher, plus: the admin gate before any store access, per-update
+    metrics, an answer when a store is down or a handler failed (instead of silence or a
+    redelivery loop), and a count of updates in flight for clean shutdown."""
 
     def __init__(
         self,
@@ -61,10 +70,12 @@ class DianaDispatcher(Dispatcher):
         svc: BotServices,
         metrics: Metrics | None = None,
         on_outage: Callable[[], None] | None = None,
+        gate: AdminGate | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(svc=svc, **kwargs)
         self.svc = svc
+        self.gate = gate or AdminGate(svc.admin_ids)
         self.metrics = metrics
         self.on_outage = on_outage
         self._in_flight = 0
@@ -72,6 +83,10 @@ class DianaDispatcher(Dispatcher):
         self._idle.set()
 
     async def feed_update(self, bot: Bot, update: Update, **kwargs: Any) -> Any:
+        verdict = self.gate.check(update)
+        if verdict.outcome != "pass":
+            await self._refuse(bot, update, verdict)
+            return None
         self._in_flight += 1
         self._idle.clear()
         started = time.perf_counter()
@@ -79,18 +94,21 @@ class DianaDispatcher(Dispatcher):
         try:
             return await super().feed_update(bot, update, **kwargs)
         except Exception as exc:
-            if not is_outage(exc):
+            if is_outage(exc):
+                outcome = "unavailable"
+                if self.on_outage is not None:
+                    self.on_outage()
+                log.warning(
+                    "update.store_unavailable",
+                    update_id=update.update_id,
+                    error=f"{type(exc).__name__}: {exc}"[:300],
+                )
+                await self._tell(bot, update, "service.unavailable")
+            else:
                 outcome = "error"
-                raise
-            outcome = "unavailable"
-            if self.on_outage is not None:
-                self.on_outage()
-            log.warning(
-                "update.store_unavailable",
-                update_id=update.update_id,
-                error=f"{type(exc).__name__}: {exc}"[:300],
-            )
-            await self._tell_unavailable(bot, update)
+                log.exception("update.failed", update_id=update.update_id)
+                # A message, not an alert: the handler may have answered the press already.
+                await self._tell(bot, update, "update.failed", alert=False)
             return None
         finally:
             if self.metrics is not None:
@@ -100,20 +118,39 @@ class DianaDispatcher(Dispatcher):
             if self._in_flight == 0:
                 self._idle.set()
 
-    async def _tell_unavailable(self, bot: Bot, update: Update) -> None:
-        text = self.svc.tr("service.unavailable")
-        if update.callback_query is not None:
-            query = update.callback_query
-            if query.from_user.id in self.svc.admin_ids:
-                try:
-                    await bot.answer_callback_query(query.id, text, show_alert=True)
-                except Exception as exc:  # Telegram may be down too; nothing more to do
-                    log.info("telegram.answer_failed", error=str(exc))
-        elif (
-            update.message is not None
-            and update.message.from_user is not None
-            and update.message.from_user.id in self.svc.admin_ids
-        ):
+    async def _refuse(self, bot: Bot, update: Update, verdict: Verdict) -> None:
+        """Answer a refused update, at most once a minute per user; never the store."""
+        if self.metrics is not None:
+            self.metrics.updates.labels(verdict.outcome).inc()
+        if verdict.reply is None or verdict.user_id is None:
+            return
+        if not self.gate.may_answer(verdict.user_id):
+            if self.metrics is not None:
+                self.metrics.refusals_dropped.inc()
+            return
+        log.warning(
+            "auth.refused",
+            user_id=verdict.user_id,
+            update_id=update.update_id,
+            reason=verdict.reply,
+            button=update.callback_query.data if update.callback_query else None,
+        )
+        await self._tell(bot, update, verdict.reply)
+
+    async def _tell(self, bot: Bot, update: Update, key: str, *, alert: bool = True) -> None:
+        """A short answer to whoever sent ``update``: an alert for a press (unless
+        ``alert`` is False), else a message in the chat."""
+        text = self.svc.tr(key)
+        query = update.callback_query
+        if query is not None and alert:
+            await best_effort(
+                "telegram.answer_failed",
+                bot.answer_callback_query(query.id, text, show_alert=True),
+            )
+        elif query is not None:
+            chat = query.message.chat.id if query.message is not None else query.from_user.id
+            await send(bot, chat, Screen(text))
+        elif update.message is not None:
             await send(bot, update.message.chat.id, Screen(text))
 
     @property

@@ -55,6 +55,6 @@ def build_dispatcher(
         on_outage=container.backend.reset_connections,
     )
     dp.update.outer_middleware(SkipHandledUpdates())
-    dp.include_router(build_router(svc.admin_ids))
+    dp.include_router(build_router())
     dp["router_tree"] = describe(dp)[1:]
     return dp

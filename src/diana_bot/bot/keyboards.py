@@ -59,15 +59,6 @@ def tariff(tr: Translator, item: Tariff) -> InlineKeyboardMarkup:
     )
 
 
-def confirm_tariff_deactivation(tr: Translator, item: Tariff) -> InlineKeyboardMarkup:
-    return _rows(
-        [
-            _btn(tr("btn.confirm"), TariffAct(act="deact_yes", id=item.id).pack()),
-            _btn(tr("btn.cancel"), TariffAct(act="open", id=item.id).pack()),
-        ],
-    )
-
-
 def config(tr: Translator) -> InlineKeyboardMarkup:
     return _rows(
         [_btn(tr("btn.add_channels"), Menu(to="add_channels").pack())],
@@ -90,15 +81,6 @@ def channel(tr: Translator, item: Channel) -> InlineKeyboardMarkup:
     return _rows(
         [_btn(tr("btn.deactivate"), ChannelAct(act="deact", id=item.id).pack())],
         [_btn(tr("btn.back"), Menu(to="channels").pack())],
-    )
-
-
-def confirm_channel_deactivation(tr: Translator, item: Channel) -> InlineKeyboardMarkup:
-    return _rows(
-        [
-            _btn(tr("btn.confirm"), ChannelAct(act="deact_yes", id=item.id).pack()),
-            _btn(tr("btn.cancel"), ChannelAct(act="open", id=item.id).pack()),
-        ],
     )
 
 

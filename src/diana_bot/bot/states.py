@@ -31,13 +31,26 @@ class TariffEdit(StatesGroup):
     overwrite = State()
 
 
+class Deactivation(StatesGroup):
+    """🗑 Desactivar: confirm deactivating one tariff or channel (a one-step flow, so the
+    ✅ Confirmar button carries a session token like every other destructive action)."""
+
+    confirm = State()
+
+
 FLOW_CHANNEL = "channel_registration"
 FLOW_TARIFF_CREATE = "tariff_creation"
 FLOW_TARIFF_EDIT = "tariff_edit"
+FLOW_DEACTIVATION = "deactivation"
 
 # Bump a flow's schema version whenever its steps or data change shape: sessions written
 # by the previous release are then retired cleanly instead of misread.
-SCHEMA_VERSIONS = {FLOW_CHANNEL: 1, FLOW_TARIFF_CREATE: 1, FLOW_TARIFF_EDIT: 1}
+SCHEMA_VERSIONS = {
+    FLOW_CHANNEL: 1,
+    FLOW_TARIFF_CREATE: 1,
+    FLOW_TARIFF_EDIT: 1,
+    FLOW_DEACTIVATION: 1,
+}
 
 # The step number an admin sees ("paso N"), per state.
 STEP_NUMBERS: dict[str, int] = {
@@ -50,6 +63,7 @@ STEP_NUMBERS: dict[str, int] = {
     TariffCreation.confirm.state or "": 4,
     TariffEdit.value.state or "": 1,
     TariffEdit.overwrite.state or "": 2,
+    Deactivation.confirm.state or "": 1,
 }
 
 
@@ -62,3 +76,6 @@ def register_flows(storage: SessionStorage) -> None:
         TariffCreation, FLOW_TARIFF_CREATE, schema_version=SCHEMA_VERSIONS[FLOW_TARIFF_CREATE]
     )
     storage.add_flow(TariffEdit, FLOW_TARIFF_EDIT, schema_version=SCHEMA_VERSIONS[FLOW_TARIFF_EDIT])
+    storage.add_flow(
+        Deactivation, FLOW_DEACTIVATION, schema_version=SCHEMA_VERSIONS[FLOW_DEACTIVATION]
+    )

@@ -1,17 +1,25 @@
 """Showing screens to the admin without letting a Bot API failure break a step.
 
-Every send or edit goes through here: a failure is logged and swallowed, so the
-handler finishes and its session step is written. The admin can always get the
-prompt back with /admin → ▶ Continuar.
+Every send, edit and callback answer goes through here: a failure is logged and
+swallowed, so the handler finishes and its session step is written. The admin can
+always get the prompt back with /admin → ▶ Continuar.
+
+"A failure" is anything that comes back from the Bot API side: an error answer, a
+timeout, a connection error, and also a body that is not the Bot API's JSON at all (a
+proxy's 502 page, JSON without ``ok``), which aiogram raises as ``ClientDecodeError``.
+All of them are ``AiogramError``. Store errors (the session flush before a visible call)
+are not, and still reach the dispatcher, which answers "try again".
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import structlog
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramNetworkError
+from aiogram.exceptions import AiogramError, TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
@@ -22,6 +30,24 @@ MAX_TEXT = 4096
 PROMPT_KEY = "_prompt"
 
 Event = Message | CallbackQuery
+T = TypeVar("T")
+
+# What a Bot API call can raise when Telegram (or what stands between) fails.
+TELEGRAM_FAILURES: tuple[type[Exception], ...] = (AiogramError,)
+
+
+def failure_text(exc: BaseException) -> str:
+    """One short line about a Bot API failure, for the log (a 502 page can be long)."""
+    return f"{type(exc).__name__}: {exc}"[:300]
+
+
+async def best_effort(event: str, call: Awaitable[T], **context: object) -> T | None:
+    """Await a Bot API call nothing depends on; on failure log one line and go on."""
+    try:
+        return await call
+    except TELEGRAM_FAILURES as exc:
+        log.warning(event, error=failure_text(exc), **context)
+        return None
 
 
 @dataclass(frozen=True)
@@ -60,19 +86,19 @@ async def show(bot: Bot, event: Event, screen: Screen) -> Message | None:
         except TelegramBadRequest as exc:
             if "not modified" in exc.message:
                 return event.message
-            log.info("telegram.edit_failed", error=exc.message)
-        except (TelegramAPIError, TelegramNetworkError) as exc:
-            log.warning("telegram.edit_failed", error=str(exc))
+            log.info("telegram.edit_failed", error=failure_text(exc))
+        except TELEGRAM_FAILURES as exc:
+            log.warning("telegram.edit_failed", error=failure_text(exc))
     return await send(bot, chat_id_of(event), screen)
 
 
 async def send(bot: Bot, chat_id: int, screen: Screen) -> Message | None:
     """Send a new message; None (logged) if Telegram failed."""
-    try:
-        return await bot.send_message(chat_id, screen.rendered(), reply_markup=screen.markup)
-    except (TelegramAPIError, TelegramNetworkError) as exc:
-        log.warning("telegram.send_failed", chat_id=chat_id, error=str(exc))
-        return None
+    return await best_effort(
+        "telegram.send_failed",
+        bot.send_message(chat_id, screen.rendered(), reply_markup=screen.markup),
+        chat_id=chat_id,
+    )
 
 
 async def prompt(bot: Bot, event: Event, state: FSMContext, screen: Screen) -> None:
@@ -83,18 +109,17 @@ async def prompt(bot: Bot, event: Event, state: FSMContext, screen: Screen) -> N
 
 
 async def answer(query: CallbackQuery, text: str | None = None, *, alert: bool = False) -> None:
-    """Answer a button press (stops the client's spinner); failures are logged."""
-    try:
-        await query.answer(text, show_alert=alert)
-    except (TelegramAPIError, TelegramNetworkError) as exc:
-        log.info("telegram.answer_failed", error=str(exc))
+    """Answer a button press (stops the client's spinner); failures are logged.
+
+    The only way handlers answer a press: "query is too old" must never stop the work.
+    """
+    await best_effort("telegram.answer_failed", query.answer(text, show_alert=alert))
 
 
 async def strip_keyboard(bot: Bot, chat_id: int, message_id: int) -> None:
     """Remove the inline keyboard of an old prompt; failures are logged."""
-    try:
-        await bot.edit_message_reply_markup(
-            chat_id=chat_id, message_id=message_id, reply_markup=None
-        )
-    except (TelegramAPIError, TelegramNetworkError) as exc:
-        log.info("telegram.strip_keyboard_failed", error=str(exc))
+    await best_effort(
+        "telegram.strip_keyboard_failed",
+        bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id, reply_markup=None),
+        chat_id=chat_id,
+    )

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from diana_bot.clock import Clock
 from diana_bot.db.models import ChannelRow
 from diana_bot.domain.errors import ChannelAlreadyRegistered, NotFound, ValidationError
+from diana_bot.domain.ids import is_row_id
 
 ChannelKind = Literal["vip", "free"]
 CHANNEL_KINDS: tuple[ChannelKind, ...] = ("vip", "free")
@@ -111,6 +112,8 @@ class ChannelService:
         Raises:
             NotFound: ``channel.not_found``.
         """
+        if not is_row_id(channel_id):
+            raise NotFound("channel.not_found", channel_id=channel_id)
         async with self._sessionmaker() as session:
             row = await session.get(ChannelRow, channel_id)
         if row is None:
@@ -146,6 +149,8 @@ class ChannelService:
         Raises:
             NotFound: ``channel.not_found``.
         """
+        if not is_row_id(channel_id):
+            raise NotFound("channel.not_found", channel_id=channel_id)
         async with self._sessionmaker() as session, session.begin():
             row = await session.get(ChannelRow, channel_id, with_for_update=True)
             if row is None:

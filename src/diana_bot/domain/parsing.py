@@ -57,6 +57,11 @@ _UNIT_WORDS: dict[str, dict[int, tuple[str, str]]] = {
     },
 }
 
+# Units that are an exact number of days, largest first (see format_duration).
+_EXACT_EQUIVALENTS = (365, 7)
+# What format_duration prints: "365 días (1 año)"; the bracket must agree with the days.
+_WITH_EQUIVALENT = re.compile(r"([^()]+?)\s*\(([^()]+)\)")
+
 _USERNAME_MIN = 5
 _USERNAME_MAX = 32
 _CHANNEL_ID = re.compile(r"-100[0-9]{10,13}")
@@ -166,6 +171,17 @@ def parse_duration(text: str) -> int:
         raise ValidationError("duration.empty")
     if len(s) > _MAX_INPUT:
         raise ValidationError("duration.invalid", value=_preview(s))
+    bracketed = _WITH_EQUIVALENT.fullmatch(s)
+    if bracketed is not None:
+        # A value copied from the bot's own screen: both halves must say the same.
+        days = parse_duration(bracketed.group(1))
+        try:
+            same = parse_duration(bracketed.group(2)) == days
+        except ValidationError:
+            same = False
+        if not same:
+            raise ValidationError("duration.invalid", value=_preview(text.strip()))
+        return days
     negative, s = _strip_minus(s)
     match = _DURATION.fullmatch(s)
     if match is None:
@@ -198,16 +214,23 @@ def check_duration(days: int) -> int:
 
 
 def format_duration(days: int, locale: str = "es") -> str:
-    """Render days in the largest whole unit, e.g. ``3 meses``, ``1 year``, ``10 días``.
+    """Render days as the admin typed and the database stores them, with an exact
+    equivalent in brackets where there is one: ``30 días``, ``14 días (2 semanas)``,
+    ``365 días (1 año)``.
 
-    :func:`parse_duration` reads the result back to the same number of days.
+    Months are never an equivalent: a month is not 30 days on the calendar, so "1 mes"
+    would say something the tariff does not do. :func:`parse_duration` reads the result
+    back to the same number of days.
     """
     words = _UNIT_WORDS.get(locale, _UNIT_WORDS["es"])
-    for size, (one, many) in words.items():
-        if days % size == 0:
+    one_day, many_days = words[1]
+    shown = f"{days} {one_day if days == 1 else many_days}"
+    for size in _EXACT_EQUIVALENTS:
+        if days >= size and days % size == 0:
             count = days // size
-            return f"{count} {one if count == 1 else many}"
-    raise AssertionError("unreachable: every int is a multiple of 1")  # pragma: no cover
+            one, many = words[size]
+            return f"{shown} ({count} {one if count == 1 else many})"
+    return shown
 
 
 def parse_name(text: str) -> str:

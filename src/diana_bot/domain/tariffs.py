@@ -21,6 +21,7 @@ from diana_bot.domain.errors import (
     TariffVersionConflict,
     ValidationError,
 )
+from diana_bot.domain.ids import is_row_id
 from diana_bot.domain.parsing import (
     CURRENCY,
     check_duration,
@@ -153,6 +154,8 @@ class TariffService:
         Raises:
             NotFound: ``tariff.not_found``.
         """
+        if not is_row_id(tariff_id):
+            raise NotFound("tariff.not_found", tariff_id=tariff_id)
         async with self._sessionmaker() as session:
             row = await session.get(TariffRow, tariff_id)
         if row is None:
@@ -201,6 +204,8 @@ class TariffService:
         if field not in EDITABLE_FIELDS:
             raise ValidationError("tariff.unknown_field", field=field)
         new_value = _coerce(field, value)
+        if not is_row_id(tariff_id):
+            raise NotFound("tariff.not_found", tariff_id=tariff_id)
         stmt = update(TariffRow).where(TariffRow.id == tariff_id, TariffRow.is_active.is_(True))
         if expected_version is not None:
             stmt = stmt.where(TariffRow.version == expected_version)
@@ -231,6 +236,8 @@ class TariffService:
         Raises:
             NotFound: ``tariff.not_found``.
         """
+        if not is_row_id(tariff_id):
+            raise NotFound("tariff.not_found", tariff_id=tariff_id)
         stmt = (
             update(TariffRow)
             .where(TariffRow.id == tariff_id, TariffRow.is_active.is_(True))
@@ -287,7 +294,7 @@ def _resolve_existing(row: TariffRow, channel_id: int) -> Tariff:
 
 
 async def _check_channel(session: AsyncSession, channel_id: int) -> None:
-    channel = await session.get(ChannelRow, channel_id)
+    channel = await session.get(ChannelRow, channel_id) if is_row_id(channel_id) else None
     if channel is None:
         raise NotFound("channel.not_found", channel_id=channel_id)
     if not channel.is_active:

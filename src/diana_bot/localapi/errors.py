@@ -24,11 +24,20 @@ WEBHOOK_CONFLICT = (
 class ApiError(Exception):
     """A Bot API error answer: HTTP status code plus Telegram's description."""
 
-    def __init__(self, code: int, description: str, *, retry_after: int | None = None) -> None:
+    def __init__(
+        self,
+        code: int,
+        description: str,
+        *,
+        retry_after: int | None = None,
+        raw_body: str | None = None,
+    ) -> None:
         super().__init__(description)
         self.code = code
         self.description = description
         self.retry_after = retry_after
+        # Not Telegram's JSON at all: what a proxy in between answers (a 502 page).
+        self.raw_body = raw_body
 
     def to_json(self) -> JsonDict:
         """The response body Telegram would send."""

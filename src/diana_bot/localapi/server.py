@@ -154,10 +154,17 @@ class LocalBotApi:
         code: int = 400,
         description: str | None = None,
         retry_after: int | None = None,
+        raw_body: str | None = None,
     ) -> None:
-        """Make the next `times` calls of `method` fail with this error."""
+        """Make the next `times` calls of `method` fail with this error (``raw_body``:
+        answer that text instead of JSON, as a proxy's error page would)."""
         self.world.fail(
-            method, times=times, code=code, description=description, retry_after=retry_after
+            method,
+            times=times,
+            code=code,
+            description=description,
+            retry_after=retry_after,
+            raw_body=raw_body,
         )
 
     def hold(self, method: str) -> asyncio.Event:
@@ -187,7 +194,9 @@ class LocalBotApi:
 
     # ------------------------------------------------------------------ Bot API
 
-    async def _execute(self, bot: BotIdentity, method: str, raw: JsonDict) -> tuple[int, JsonDict]:
+    async def _execute(
+        self, bot: BotIdentity, method: str, raw: JsonDict
+    ) -> tuple[int, JsonDict | str]:
         world = self.world
         params = normalize_params(raw)
         record = world.record_request(self.methods.canonical(method), params, bot.id)
@@ -201,7 +210,7 @@ class LocalBotApi:
             result = await self.methods.call(bot, method, params)
         except ApiError as error:
             world.finish_request(record, error.code, error.description)
-            return error.code, error.to_json()
+            return error.code, error.to_json() if error.raw_body is None else error.raw_body
         world.finish_request(record, 200, None)
         return 200, {"ok": True, "result": result}
 
@@ -215,6 +224,8 @@ class LocalBotApi:
         except ApiError as error:
             return web.json_response(error.to_json(), status=error.code)
         status, body = await self._execute(bot, request.match_info["method"], raw)
+        if isinstance(body, str):
+            return web.Response(text=body, status=status, content_type="text/html")
         return web.json_response(body, status=status)
 
 

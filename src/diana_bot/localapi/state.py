@@ -155,12 +155,14 @@ class World:
         code: int = 400,
         description: str | None = None,
         retry_after: int | None = None,
+        raw_body: str | None = None,
     ) -> None:
-        """Make the next `times` calls of `method` fail with this error."""
+        """Make the next `times` calls of `method` fail with this error (or, with
+        ``raw_body``, with that body as text/html instead of the Bot API's JSON)."""
         if times < 1:
             raise WorldError("times must be at least 1")
         text = description or default_error(code, retry_after)
-        error = ApiError(code, text, retry_after=retry_after)
+        error = ApiError(code, text, retry_after=retry_after, raw_body=raw_body)
         self.faults.append(Fault(method.lower(), times, error))
 
     def take_fault(self, method: str) -> ApiError | None:

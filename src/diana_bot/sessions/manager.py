@@ -39,6 +39,8 @@ class SessionManager:
         self.audit = audit
         self.default_ttl = default_ttl
         self._listeners: list[EventListener] = []
+        # Session reads by key since start (the store load of updates; a metric).
+        self.reads = 0
 
     @property
     def clock(self) -> Any:
@@ -59,6 +61,7 @@ class SessionManager:
     async def get(self, key: SessionKey) -> AdminSession | None:
         """The active, usable session of ``key``; None for missing, expired, corrupt or
         incompatible ones (the last two are removed and audited)."""
+        self.reads += 1
         try:
             session = await self.store.get(key)
         except CorruptSession as exc:

@@ -73,6 +73,7 @@ TEXTS: dict[str, str] = {
 TEXTS.update(
     {
         "auth.refused": "⛔ This panel is for administrators only.",
+        "auth.private_only": "ℹ Use me in private: open a chat with me and send /admin.",
         "btn.vip": "💎 VIP",
         "btn.config": "⚙ Global Config",
         "btn.sessions": "🧹 Sessions",
@@ -107,9 +108,11 @@ TEXTS.update(
         "flow.ChannelRegistration": "a channel registration",
         "flow.TariffCreation": "a tariff creation",
         "flow.TariffEdit": "a tariff edit",
+        "flow.Deactivation": "a deactivation",
         "flow.type.channel_registration": "channel registration",
         "flow.type.tariff_creation": "tariff creation",
         "flow.type.tariff_edit": "tariff edit",
+        "flow.type.deactivation": "deactivation",
         "flow.need_text": "✍ Please answer with a text message.",
         "session.unfinished": (
             "⏸ You have {flow} unfinished (step {step}).\nContinue it or discard it?"
@@ -133,6 +136,11 @@ TEXTS.update(
             "Forward a message posted in the channel."
         ),
         "channel.not_found": "⚠ I can't find that channel. Check the id or the @username.",
+        "channel.id_not_found": (
+            "⚠ Telegram says that channel does not exist for the bot. Add the bot to the channel "
+            "as an administrator, then send the id again."
+        ),
+        "channel.lookup_failed": "⚠ I could not ask Telegram right now. Please try again.",
         "channel.not_a_channel": "⚠ That is not a channel (it is a group or a user).",
         "channel.already_registered": "⚠ The channel “{title}” is already registered.",
         "channel.warn_not_admin": (
@@ -153,6 +161,7 @@ TEXTS.update(
         "channel.details": "📣 <b>{title}</b>\nID: <code>{chat_id}</code>\nKind: {kind}",
         "channel.deactivate_ask": "🗑 Deactivate the channel “{title}”?",
         "channel.deactivated": "🗑 Channel “{title}” deactivated.",
+        "channel.inactive": "⚠ That channel is no longer active.",
         "tariff.no_vip_channel": "⚠ There is no active VIP channel. Register one before creating tariffs.",
         "tariff.pick_channel": "➕ <b>Create tariff</b>\nFor which VIP channel?",
         "tariff.ask_price": (
@@ -199,5 +208,6 @@ TEXTS.update(
         "sessions.events_title": "📜 <b>Recent events</b>",
         "sessions.by": "by {by}",
         "service.unavailable": "⏳ Temporarily unavailable, please try again in a moment.",
+        "update.failed": "⚠ Something went wrong, please try again.",
     }
 )

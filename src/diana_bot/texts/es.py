@@ -79,6 +79,7 @@ TEXTS: dict[str, str] = {
 TEXTS.update(
     {
         "auth.refused": "⛔ Este panel es solo para administradores.",
+        "auth.private_only": "ℹ Úsame en privado: abre un chat conmigo y escribe /admin.",
         "btn.vip": "💎 VIP",
         "btn.config": "⚙ Configuración Global",
         "btn.sessions": "🧹 Sesiones",
@@ -113,9 +114,11 @@ TEXTS.update(
         "flow.ChannelRegistration": "el registro de un canal",
         "flow.TariffCreation": "la creación de una tarifa",
         "flow.TariffEdit": "la edición de una tarifa",
+        "flow.Deactivation": "una desactivación",
         "flow.type.channel_registration": "registro de canal",
         "flow.type.tariff_creation": "creación de tarifa",
         "flow.type.tariff_edit": "edición de tarifa",
+        "flow.type.deactivation": "desactivación",
         "flow.need_text": "✍ Responde con un mensaje de texto.",
         "session.unfinished": (
             "⏸ Tienes {flow} sin terminar (paso {step}).\n¿Quieres continuar o descartarlo?"
@@ -139,6 +142,11 @@ TEXTS.update(
             "Reenvía un mensaje publicado en el canal."
         ),
         "channel.not_found": "⚠ No encuentro ese canal. Comprueba el ID o el @usuario.",
+        "channel.id_not_found": (
+            "⚠ Telegram dice que ese canal no existe para el bot. Añade el bot al canal como "
+            "administrador y vuelve a enviar el ID."
+        ),
+        "channel.lookup_failed": "⚠ No pude consultar a Telegram ahora mismo. Inténtalo de nuevo.",
         "channel.not_a_channel": "⚠ Eso no es un canal (es un grupo o un usuario).",
         "channel.already_registered": "⚠ El canal «{title}» ya está registrado.",
         "channel.warn_not_admin": (
@@ -159,6 +167,7 @@ TEXTS.update(
         "channel.details": "📣 <b>{title}</b>\nID: <code>{chat_id}</code>\nTipo: {kind}",
         "channel.deactivate_ask": "🗑 ¿Desactivar el canal «{title}»?",
         "channel.deactivated": "🗑 Canal «{title}» desactivado.",
+        "channel.inactive": "⚠ Ese canal ya no está activo.",
         "tariff.no_vip_channel": (
             "⚠ No hay ningún canal VIP activo. Registra uno antes de crear tarifas."
         ),
@@ -209,5 +218,6 @@ TEXTS.update(
         "sessions.events_title": "📜 <b>Últimos eventos</b>",
         "sessions.by": "por {by}",
         "service.unavailable": "⏳ Servicio no disponible temporalmente, inténtalo de nuevo en un momento.",
+        "update.failed": "⚠ Algo salió mal, inténtalo de nuevo.",
     }
 )

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
 
 from diana_bot.sessions.audit import EVENT_KINDS, AuditEvent
 from diana_bot.sessions.manager import SessionManager
@@ -36,8 +40,15 @@ class Metrics:
         self.updates = Counter(
             "diana_updates_total", "Updates handled, by outcome", ["outcome"], registry=r
         )
-        for outcome in ("ok", "error", "unavailable"):
+        # refused: not from an admin, or an admin outside the private chat; ignored: no
+        # sender (nothing to answer). Neither touches the session store.
+        for outcome in ("ok", "error", "unavailable", "refused", "ignored"):
             self.updates.labels(outcome)
+        self.refusals_dropped = Counter(
+            "diana_refusals_dropped_total",
+            "Refusals not answered: each user gets at most one reply per minute",
+            registry=r,
+        )
         self.sweeper_runs = Counter("diana_sweeper_runs_total", "Sweeper rounds", registry=r)
         self.sweeper_errors = Counter(
             "diana_sweeper_errors_total", "Sweeper rounds that failed", registry=r
@@ -55,6 +66,10 @@ class Metrics:
             alert_threshold
         )
         self._alerting = False
+
+    def watch_reads(self, manager: SessionManager) -> None:
+        """Expose ``manager.reads`` as ``diana_session_reads_total``."""
+        self.registry.register(_SessionReads(manager))
 
     def on_event(self, event: AuditEvent) -> None:
         """SessionManager listener: count lifecycle events."""
@@ -86,3 +101,17 @@ class Metrics:
         self._alerting = over
         self.alert.set(1 if over else 0)
         return total
+
+
+class _SessionReads(Collector):
+    """The session manager's read count, read at scrape time (no hook on the hot path)."""
+
+    def __init__(self, manager: SessionManager) -> None:
+        self.manager = manager
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        yield CounterMetricFamily(
+            "diana_session_reads",
+            "Session reads by key: at most one per update an admin sent",
+            value=self.manager.reads,
+        )

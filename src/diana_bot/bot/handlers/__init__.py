@@ -7,21 +7,19 @@ from aiogram import Router
 from diana_bot.bot.handlers import (
     channel_flow,
     common,
+    deactivation,
     menu,
     resume,
     sessions_admin,
     tariff_create,
     tariff_edit,
 )
-from diana_bot.bot.middlewares.auth import AdminOnly
 
 
-def build_router(admin_ids: frozenset[int]) -> Router:
-    """Every router, under one gate that lets only ``admin_ids`` through."""
+def build_router() -> Router:
+    """Every router. Only admins' private updates get here: the dispatcher's
+    ``AdminGate`` refuses the rest before any handler, lock or store access."""
     admin = Router(name="admin")
-    gate = AdminOnly(admin_ids)
-    admin.message.outer_middleware(gate)
-    admin.callback_query.outer_middleware(gate)
     # Order matters: flows before the catch-alls in ``common``.
     admin.include_routers(
         resume.router,
@@ -30,6 +28,7 @@ def build_router(admin_ids: frozenset[int]) -> Router:
         channel_flow.router,
         tariff_create.router,
         tariff_edit.router,
+        deactivation.router,
         common.router,
     )
     return admin

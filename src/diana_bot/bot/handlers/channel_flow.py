@@ -7,7 +7,7 @@ from typing import Any
 
 import structlog
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramNotFound
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
@@ -24,7 +24,7 @@ from diana_bot.bot.callbacks import Flow
 from diana_bot.bot.handlers.flowkit import is_current, renders, token
 from diana_bot.bot.services import BotServices
 from diana_bot.bot.states import ChannelRegistration
-from diana_bot.bot.ui import Event, Screen, prompt, show
+from diana_bot.bot.ui import TELEGRAM_FAILURES, Event, Screen, answer, failure_text, prompt, show
 from diana_bot.domain import ChannelAlreadyRegistered, DomainError, ValidationError
 from diana_bot.domain.parsing import parse_channel_ref
 from diana_bot.sessions.fsm import finish_flow, session_id_of
@@ -33,6 +33,9 @@ log = structlog.get_logger(__name__)
 router = Router(name=__name__)
 
 _ADMIN_STATUSES = {"administrator", "creator"}
+# getChat errors that are Telegram's own answer about the chat ("chat not found", the bot
+# was kicked): the admin must fix something before the channel can be registered.
+_ANSWERS_ABOUT_THE_CHAT = (TelegramBadRequest, TelegramForbiddenError, TelegramNotFound)
 
 
 async def start(bot: Bot, event: Event, state: FSMContext, svc: BotServices) -> None:
@@ -101,16 +104,21 @@ async def _lookup(bot: Bot, ref: int | str) -> tuple[dict[str, Any] | None, str 
     """Ask Telegram about a typed reference: ``(channel, error key)``."""
     try:
         chat = await bot.get_chat(ref)
-    except (TelegramAPIError, TelegramNetworkError) as exc:
-        log.info("telegram.get_chat_failed", ref=str(ref), error=str(exc))
+    except _ANSWERS_ABOUT_THE_CHAT as exc:
+        # Telegram answered, and the answer is no: this bot cannot see that chat.
+        log.info("telegram.get_chat_refused", ref=str(ref), error=failure_text(exc))
+        return None, "channel.id_not_found" if isinstance(ref, int) else "channel.not_found"
+    except TELEGRAM_FAILURES as exc:
+        log.warning("telegram.get_chat_failed", ref=str(ref), error=failure_text(exc))
         if isinstance(ref, int):
-            # Telegram could not tell us; the id itself is enough to register it.
+            # Telegram could not tell us (timeout, 5xx, a proxy's page); the id itself
+            # is enough to register the channel, with a warning.
             return {
                 "chat_id": ref,
                 "title": str(ref),
                 "warnings": ["channel.warn_unverified"],
             }, None
-        return None, "channel.not_found"
+        return None, "channel.lookup_failed"
     if chat.type != "channel":
         return None, "channel.not_a_channel"
     return {"chat_id": chat.id, "title": chat.title or str(chat.id)}, None
@@ -119,8 +127,8 @@ async def _lookup(bot: Bot, ref: int | str) -> tuple[dict[str, Any] | None, str 
 async def _bot_is_admin(bot: Bot, chat_id: int) -> bool | None:
     try:
         member = await bot.get_chat_member(chat_id, bot.id)
-    except (TelegramAPIError, TelegramNetworkError) as exc:
-        log.info("telegram.get_chat_member_failed", chat_id=chat_id, error=str(exc))
+    except TELEGRAM_FAILURES as exc:
+        log.info("telegram.get_chat_member_failed", chat_id=chat_id, error=failure_text(exc))
         return None
     return member.status in _ADMIN_STATUSES
 
@@ -165,7 +173,7 @@ async def toggle_kind(
 ) -> None:
     if not await is_current(query, callback_data, state, svc):
         return
-    await query.answer()
+    await answer(query)
     await state.update_data(kind="free" if callback_data.v == "free" else "vip")
     await render_confirm(bot, query, state, svc, ())
 
@@ -176,7 +184,7 @@ async def back_to_ref(
 ) -> None:
     if not await is_current(query, callback_data, state, svc):
         return
-    await query.answer()
+    await answer(query)
     await state.set_state(ChannelRegistration.ref)
     await render_ref(bot, query, state, svc, ())
 
@@ -187,7 +195,7 @@ async def confirm(
 ) -> None:
     if not await is_current(query, callback_data, state, svc):
         return
-    await query.answer()
+    await answer(query)
     data = await state.get_data()
     session_id = await session_id_of(state)
     try:

@@ -8,9 +8,10 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from diana_bot.bot import keyboards
-from diana_bot.bot.callbacks import Resume
-from diana_bot.bot.handlers import channel_flow, tariff_create, tariff_edit
+from diana_bot.bot.callbacks import Resume, split_follow_up
+from diana_bot.bot.handlers import channel_flow, deactivation, tariff_create, tariff_edit
 from diana_bot.bot.handlers.flowkit import flow_title, is_current, render_current
+from diana_bot.bot.handlers.screens import show_root
 from diana_bot.bot.services import BotServices
 from diana_bot.bot.ui import Event, Screen, answer, show
 from diana_bot.sessions.fsm import cancel_flow
@@ -65,14 +66,16 @@ async def discard(
 
 async def then(bot: Bot, event: Event, state: FSMContext, svc: BotServices, action: str) -> None:
     """Carry out what the admin had asked for before the resume question."""
-    from diana_bot.bot.handlers.menu import show_root
-
-    if action == "add_channels":
+    name, args = split_follow_up(action)
+    if name == "add_channels":
         await channel_flow.start(bot, event, state, svc)
-    elif action == "tariff_create":
+    elif name == "tariff_create":
         await tariff_create.start(bot, event, state, svc)
-    elif action.startswith("e:"):
-        _, tariff_id, field = action.split(":", 2)
-        await tariff_edit.start(bot, event, state, svc, int(tariff_id), field)
+    elif name == "e" and len(args) == 2 and args[0].isdigit():
+        await tariff_edit.start(bot, event, state, svc, int(args[0]), args[1])
+    elif name == "dt" and len(args) == 1 and args[0].isdigit():
+        await deactivation.start(bot, event, state, svc, "tariff", int(args[0]))
+    elif name == "dc" and len(args) == 1 and args[0].isdigit():
+        await deactivation.start(bot, event, state, svc, "channel", int(args[0]))
     else:
         await show_root(bot, event, svc)

@@ -15,7 +15,7 @@ from diana_bot.bot.callbacks import Flow
 from diana_bot.bot.handlers.flowkit import is_current, renders, token
 from diana_bot.bot.services import BotServices
 from diana_bot.bot.states import TariffCreation
-from diana_bot.bot.ui import Event, Screen, prompt, show
+from diana_bot.bot.ui import Event, Screen, answer, prompt, show
 from diana_bot.domain import (
     DomainError,
     ValidationError,
@@ -99,7 +99,7 @@ async def picked_channel(
 ) -> None:
     if not await is_current(query, callback_data, state, svc):
         return
-    await query.answer()
+    await answer(query)
     try:
         channel = await svc.channels.get(int(callback_data.v))
     except (DomainError, ValueError):
@@ -158,7 +158,7 @@ async def back(
 ) -> None:
     if not await is_current(query, callback_data, state, svc):
         return
-    await query.answer()
+    await answer(query)
     current = await state.get_state()
     await state.set_state(_PREVIOUS[current])
     await render(bot, query, state, svc, ())
@@ -170,7 +170,7 @@ async def confirm(
 ) -> None:
     if not await is_current(query, callback_data, state, svc):
         return
-    await query.answer()
+    await answer(query)
     data = await state.get_data()
     try:
         # The session id is the idempotency key: a retried or redelivered confirmation

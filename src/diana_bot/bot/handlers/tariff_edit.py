@@ -12,9 +12,10 @@ from aiogram.types import CallbackQuery, Message
 from diana_bot.bot import keyboards
 from diana_bot.bot.callbacks import Flow
 from diana_bot.bot.handlers.flowkit import is_current, renders, token
+from diana_bot.bot.handlers.screens import active_tariff, show_tariff, show_tariffs
 from diana_bot.bot.services import BotServices
 from diana_bot.bot.states import TariffEdit
-from diana_bot.bot.ui import Event, Screen, prompt, show
+from diana_bot.bot.ui import Event, Screen, answer, prompt, show
 from diana_bot.domain import (
     EDITABLE_FIELDS,
     DomainError,
@@ -42,15 +43,12 @@ def shown_value(svc: BotServices, item: Tariff, field: str) -> str:
 async def start(
     bot: Bot, event: Event, state: FSMContext, svc: BotServices, tariff_id: int, field: str
 ) -> None:
-    from diana_bot.bot.handlers.menu import show_tariffs
-
     if field not in EDITABLE_FIELDS:
         await show_tariffs(bot, event, svc, (svc.tr("session.not_active"),))
         return
-    try:
-        item = await svc.tariffs.get(tariff_id)
-    except DomainError as exc:
-        await show_tariffs(bot, event, svc, (svc.tr.error(exc),))
+    # A deactivated tariff is refused now, not after the admin typed a value.
+    item = await active_tariff(bot, event, svc, tariff_id)
+    if item is None:
         return
     await state.set_state(TariffEdit.value)
     # The version seen now: saving checks nobody changed the tariff since.
@@ -110,8 +108,6 @@ async def render_overwrite(
 
 
 async def _apply(bot: Bot, event: Event, state: FSMContext, svc: BotServices, raw: str) -> None:
-    from diana_bot.bot.handlers.menu import show_tariff
-
     data = await state.get_data()
     try:
         item = await svc.tariffs.update_field(
@@ -140,6 +136,6 @@ async def overwrite(
 ) -> None:
     if not await is_current(query, callback_data, state, svc):
         return
-    await query.answer()
+    await answer(query)
     data = await state.get_data()
     await _apply(bot, query, state, svc, data["new_value"])
