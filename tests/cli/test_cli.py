@@ -66,7 +66,12 @@ def test_sessions_commands(db: str, capsys: pytest.CaptureFixture[str]) -> None:
     ids = asyncio.run(_seed(db))
     stats = _json(capsys, "sessions", "stats", "--json")
     assert stats == {
-        "by_type": {"channel_registration": 1, "tariff_creation": 2, "tariff_edit": 0},
+        "by_type": {
+            "channel_registration": 1,
+            "deactivation": 0,
+            "tariff_creation": 2,
+            "tariff_edit": 0,
+        },
         "total": 3,
     }
     listed = _json(capsys, "sessions", "list", "--type", "tariff_creation", "--json")
