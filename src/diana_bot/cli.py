@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import typer
 
@@ -45,7 +46,7 @@ def migrate() -> None:
     from diana_bot.log_setup import configure_logging
 
     settings = _settings()
-    configure_logging(settings.log_level, settings.log_format)
+    configure_logging(settings.log_level, settings.log_format, settings.secret_values())
     upgrade(settings.database_url.get_secret_value())
     typer.echo("database is up to date")
 
@@ -64,7 +65,7 @@ def run(
     from diana_bot.app import run_bot
     from diana_bot.log_setup import configure_logging
 
-    configure_logging(settings.log_level, settings.log_format)
+    configure_logging(settings.log_level, settings.log_format, settings.secret_values())
     asyncio.run(run_bot(settings, webhook=webhook))
 
 
@@ -72,14 +73,29 @@ def run(
 def sandbox(
     host: str = typer.Option("127.0.0.1", help="Address of the sandbox page."),
     port: int = typer.Option(8765, help="Port of the sandbox page."),
+    db: str | None = typer.Option(
+        None,
+        "--db",
+        help="SQLite file for the sandbox's data, created if missing and kept. "
+        "Default: sandbox.db in a fresh temporary directory, deleted on exit.",
+    ),
 ) -> None:
-    """Try the admin panel without Telegram: a local Bot API, the bot and a chat page."""
+    """Try the admin panel without Telegram: a local Bot API, the bot and a chat page.
+
+    The sandbox always uses its own SQLite file (--db) and ignores DATABASE_URL,
+    SESSION_BACKEND and REDIS_URL, also from .env: it can never touch a real
+    deployment. Its page answers on 127.0.0.1 and localhost only.
+    """
     from diana_bot.log_setup import configure_logging
     from diana_bot.sandbox import run_sandbox
 
     configure_logging("WARNING", "console")
     try:
-        asyncio.run(run_sandbox(host=host, port=port, open_message=typer.echo))
+        asyncio.run(
+            run_sandbox(
+                host=host, port=port, db_path=Path(db) if db else None, open_message=typer.echo
+            )
+        )
     except ConfigError as exc:
         typer.echo(f"configuration error: {exc}", err=True)
         raise typer.Exit(EXIT_CONFIG) from None

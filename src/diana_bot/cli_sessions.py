@@ -56,7 +56,7 @@ def _run(work: Callable[[Container], Awaitable[T]]) -> T:
 
     from diana_bot.log_setup import configure_logging
 
-    configure_logging("WARNING", settings.log_format)
+    configure_logging("WARNING", settings.log_format, settings.secret_values())
     try:
         return asyncio.run(main())
     except Exception as exc:

@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from diana_bot.redaction import url_password
+
 TELEGRAM_OFFICIAL_API = "https://api.telegram.org"
 _TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,100}$")
 
@@ -128,6 +130,21 @@ class Settings(BaseSettings):
         if self.bot_token is None:
             raise ConfigError("BOT_TOKEN: required to run the bot (get one from @BotFather)")
         return self.bot_token.get_secret_value()
+
+    def secret_values(self) -> list[str]:
+        """Every configured secret, for the log's redaction: the token and its secret
+        part, the webhook secret and the password of each URL."""
+        values: list[str] = []
+        if self.bot_token is not None:
+            token = self.bot_token.get_secret_value()
+            values += [token, token.partition(":")[2]]
+        if self.webhook_secret is not None:
+            values.append(self.webhook_secret.get_secret_value())
+        for url in (self.database_url, self.redis_url):
+            password = url_password(url.get_secret_value()) if url is not None else None
+            if password is not None:
+                values.append(password)
+        return values
 
     def require_redis_url(self) -> str:
         """The Redis URL, or a ConfigError when the redis backend lacks it."""

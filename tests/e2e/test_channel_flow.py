@@ -46,9 +46,7 @@ async def test_every_way_to_name_a_channel_and_every_mistake(
     assert "Paso 1 de 2" in msg.text
     assert "Añade el bot al canal como administrador" in msg.text
     sessions = await rows(e2e_db_url, select(AdminSessionRow))
-    assert [(s.session_type, s.current_step) for s in sessions] == [
-        ("channel_registration", "ref")
-    ]
+    assert [(s.session_type, s.current_step) for s in sessions] == [("channel_registration", "ref")]
 
     # @username: getChat gives the title (escaped when shown).
     confirm = await chat.send("@canal_uno")

@@ -41,11 +41,7 @@ def chromium() -> str:
 
 @pytest.fixture
 async def sandbox(tmp_path: Path) -> AsyncIterator[Sandbox]:
-    box = Sandbox(
-        port=0,
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'sandbox.db'}",
-        settings_overrides={"locale": "es", "session_backend": "sql"},
-    )
+    box = Sandbox(port=0, db_path=tmp_path / "sandbox.db", settings_overrides={"locale": "es"})
     await box.start()
     yield box
     await box.stop()

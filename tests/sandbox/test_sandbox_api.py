@@ -17,10 +17,10 @@ from sqlalchemy import select
 from diana_bot.db.models import ChannelRow, TariffRow
 from diana_bot.sandbox import (
     ADMIN_ID,
-    DEFAULT_DATABASE_URL,
     GUEST_ID,
     SANDBOX_TOKEN,
     Sandbox,
+    database_notice,
     run_sandbox,
     sandbox_settings,
 )
@@ -31,17 +31,9 @@ VIP_ID = -1001234567890
 WAIT_S = 30.0
 
 
-def sandbox_db(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'sandbox.db'}"
-
-
 @pytest.fixture
 async def sandbox(tmp_path: Path) -> AsyncIterator[Sandbox]:
-    box = Sandbox(
-        port=0,
-        database_url=sandbox_db(tmp_path),
-        settings_overrides={"locale": "es", "session_backend": "sql"},
-    )
+    box = Sandbox(port=0, db_path=tmp_path / "sandbox.db", settings_overrides={"locale": "es"})
     await box.start()
     yield box
     await box.stop()
@@ -352,72 +344,49 @@ async def test_bad_requests_are_refused_with_a_reason(
     assert reason in payload["error"]
 
 
-async def test_other_sites_cannot_drive_the_sandbox(
-    sandbox: Sandbox, http: aiohttp.ClientSession
-) -> None:
-    body = {"user_id": ADMIN_ID, "text": "/admin"}
-    send = f"{sandbox.url}api/send"
-    async with http.post(send, data='{"user_id": 1, "text": "/admin"}') as response:
-        assert response.status == 415  # a plain form post, as a foreign page could make
-    headers = {"Origin": "http://evil.example"}
-    async with http.post(send, json=body, headers=headers) as response:
-        assert response.status == 403
-    async with http.get(f"{sandbox.url}api/chat?user_id=1", headers={"Host": "evil.example"}) as r:
-        assert r.status == 403  # DNS rebinding
-    async with http.post(send, data="[1]", headers={"Content-Type": "application/json"}) as r:
-        assert r.status == 400
-    same_origin = {"Origin": sandbox.url.rstrip("/")}
-    async with http.post(send, json=body, headers=same_origin) as response:
-        assert response.status == 200
-    assert sandbox.world.messages(ADMIN_ID, include_user=True)[0].text == "/admin"
-
-
 def test_settings_use_the_fake_token_the_local_api_and_the_sandbox_admin(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)  # no .env here
-    monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.setenv("BOT_TOKEN", "999:" + "R" * 30)
     monkeypatch.setenv("ADMIN_IDS", "555")
-    settings = sandbox_settings("http://127.0.0.1:1234")
+    monkeypatch.setenv("METRICS_PORT", "9108")
+    given = tmp_path / "given.db"
+    settings = sandbox_settings("http://127.0.0.1:1234", given)
     assert settings.require_token() == SANDBOX_TOKEN
     assert settings.telegram_api_url == "http://127.0.0.1:1234"
     assert settings.admin_ids == frozenset({ADMIN_ID})
     assert settings.metrics_port == 0 and settings.session_sweep_interval_seconds == 5
-    assert settings.database_url.get_secret_value() == DEFAULT_DATABASE_URL
-    monkeypatch.setenv("DATABASE_URL", "sqlite+aiosqlite:///./from-env.db")
-    from_env = sandbox_settings("http://127.0.0.1:1234")
-    assert from_env.database_url.get_secret_value() == "sqlite+aiosqlite:///./from-env.db"
-    given = sandbox_settings("http://127.0.0.1:1234", "sqlite+aiosqlite:///./given.db")
-    assert given.database_url.get_secret_value() == "sqlite+aiosqlite:///./given.db"
-    overridden = sandbox_settings("http://x:1", overrides={"locale": "en", "admin_ids": {7}})
+    assert settings.database_url.get_secret_value() == f"sqlite+aiosqlite:///{given}"
+    overridden = sandbox_settings("http://x:1", given, overrides={"locale": "en", "admin_ids": {7}})
     assert overridden.locale == "en" and overridden.admin_ids == frozenset({ADMIN_ID})
 
 
-async def test_run_sandbox_prints_its_address_and_stops_on_sigterm(
+async def test_run_sandbox_prints_its_database_then_its_address_and_stops_on_sigterm(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, http: aiohttp.ClientSession
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.setenv("LOCALE", "es")
-    monkeypatch.setenv("SESSION_BACKEND", "sql")
     printed: list[str] = []
     ready = asyncio.Event()
 
     def show(line: str) -> None:
         printed.append(line)
-        ready.set()
+        if len(printed) == 2:
+            ready.set()
 
-    task = asyncio.create_task(run_sandbox(port=0, open_message=show))
+    given = tmp_path / "kept.db"
+    task = asyncio.create_task(run_sandbox(port=0, db_path=given, open_message=show))
     waiting = asyncio.create_task(ready.wait())
     done, _ = await asyncio.wait({task, waiting}, timeout=60, return_when=asyncio.FIRST_COMPLETED)
     waiting.cancel()
-    assert waiting in done, task.exception() if task.done() else "no address printed"
-    [line] = printed
+    assert waiting in done, task.exception() if task.done() else f"printed only {printed}"
+    notice, line = printed
+    assert notice == database_notice(given)
     url = line.split("open ", 1)[1].split(" ", 1)[0]
-    assert url.startswith("http://127.0.0.1:") and "database SQLite sandbox.db" in line
+    assert url.startswith("http://127.0.0.1:") and "database SQLite kept.db" in line
     async with http.get(url) as response:
         assert response.status == 200
     os.kill(os.getpid(), signal.SIGTERM)
     await asyncio.wait_for(task, 60)
-    assert (tmp_path / "sandbox.db").exists()
+    assert given.exists()  # a file given with --db is kept

@@ -13,13 +13,21 @@ GET  state | messages?chat_id&include_user&include_deleted | message?chat_id&mes
 POST reset | users | block | chats | channels | fail
      send_text | forward_from_channel | forward_from_user | forward_from_chat
      press | redeliver   (these return {update_id, seq, message_id, callback_query_id})
+
+A POST must be ``application/json`` (else 415) and, when it carries an Origin, come
+from the server's own origin, ``http://127.0.0.1:<port>`` or ``http://localhost:<port>``
+(else 403). A web page on another site can make a browser send a ``text/plain``
+or form POST anywhere without asking; it cannot send JSON cross-site without a
+CORS preflight, which this server never grants. Clients that are not browsers
+(the tests' `BotApiUser`, aiohttp) send no Origin and are let through.
+`refuse_cross_site` is the same check for the sandbox's page.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Collection
+from typing import Any, Final
 
 from aiohttp import web
 
@@ -30,6 +38,10 @@ from diana_bot.localapi.state import World
 
 JsonDict = dict[str, Any]
 MAX_WAIT = 120.0
+# The only names a local server answers to: a DNS name (``127.0.0.1.nip.io``) can be
+# rebound by its owner to 127.0.0.1, which would make another site "same-origin".
+LOOPBACK_NAMES: Final = ("127.0.0.1", "localhost")
+SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 _Route = Callable[[World, "_Args"], Awaitable[Any]]
 
 
@@ -388,10 +400,60 @@ def _error(status: int, text: str) -> web.Response:
     return web.json_response({"ok": False, "error": text}, status=status)
 
 
+def local_authorities(port: int, *extra_hosts: str) -> frozenset[str]:
+    """``host:port`` pairs a loopback server on ``port`` answers to (lower case)."""
+    return frozenset(f"{host.lower()}:{port}" for host in (*LOOPBACK_NAMES, *extra_hosts))
+
+
+def bound_port(request: web.BaseRequest) -> int | None:
+    """The port of the socket that took ``request`` (not the Host header, which the
+    client chooses), or None on a socket without one."""
+    sockname = request.get_extra_info("sockname")
+    if isinstance(sockname, tuple) and len(sockname) >= 2 and isinstance(sockname[1], int):
+        return sockname[1]
+    return None
+
+
+def foreign_origin(request: web.BaseRequest, authorities: Collection[str]) -> bool:
+    """Whether ``request`` carries an Origin that is not ``http://`` + one of ``authorities``.
+
+    A missing Origin passes: browsers send one with every POST, other clients don't.
+    """
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return False
+    scheme, _, authority = origin.lower().partition("://")
+    return scheme != "http" or authority not in authorities
+
+
+def refuse_cross_site(
+    request: web.BaseRequest, authorities: Collection[str]
+) -> web.Response | None:
+    """The refusal of a state-changing request another web site could have made, or None.
+
+    403 for a foreign Origin, 415 for a body that is not JSON. Safe methods (GET,
+    HEAD, OPTIONS) always pass: they change nothing and, without CORS headers, a
+    foreign page cannot read their answers.
+    """
+    if request.method in SAFE_METHODS:
+        return None
+    if foreign_origin(request, authorities):
+        return _error(403, "cross-origin requests are refused")
+    if request.content_type != "application/json":
+        return _error(415, "send application/json")
+    return None
+
+
 def _endpoint(
     world: World, route: _Route, *, body: bool
 ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def handle(request: web.Request) -> web.StreamResponse:
+        if body:
+            port = bound_port(request)
+            own = local_authorities(port) if port is not None else frozenset()
+            refusal = refuse_cross_site(request, own)
+            if refusal is not None:
+                return refusal
         values: JsonDict = dict(request.query)
         if body and request.body_exists:
             try:
@@ -418,4 +480,13 @@ def add_control_routes(app: web.Application, world: World, prefix: str = "/_test
         app.router.add_post(f"{prefix}/{name}", _endpoint(world, route, body=True))
 
 
-__all__ = ["MAX_WAIT", "add_control_routes"]
+__all__ = [
+    "LOOPBACK_NAMES",
+    "MAX_WAIT",
+    "SAFE_METHODS",
+    "add_control_routes",
+    "bound_port",
+    "foreign_origin",
+    "local_authorities",
+    "refuse_cross_site",
+]

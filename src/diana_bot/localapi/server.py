@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from types import TracebackType
 from typing import Any, Self
 
@@ -18,7 +18,12 @@ from aiohttp import web
 
 from diana_bot.clock import Clock
 from diana_bot.localapi.actions import UserActions
-from diana_bot.localapi.control import add_control_routes
+from diana_bot.localapi.control import (
+    add_control_routes,
+    bound_port,
+    foreign_origin,
+    local_authorities,
+)
 from diana_bot.localapi.errors import ApiError
 from diana_bot.localapi.methods import BotApiMethods, normalize_params
 from diana_bot.localapi.records import BotIdentity, ChatInfo, RecordedRequest, UserInfo
@@ -27,6 +32,20 @@ from diana_bot.localapi.webhook import WebhookDelivery
 
 JsonDict = dict[str, Any]
 _UNAUTHORIZED = ApiError(401, "Unauthorized")
+_WRONG_HOST = ApiError(403, "Forbidden: unexpected Host header")
+_CROSS_SITE = ApiError(403, "Forbidden: requests from other web sites are refused")
+
+
+def _from_another_site(request: web.Request) -> bool:
+    """A browser request that another web site made; the bot never sends these headers.
+
+    Here a GET changes state too, and an ``<img>`` GET carries no Origin: browsers
+    mark it with ``Sec-Fetch-Site`` instead.
+    """
+    if request.headers.get("Sec-Fetch-Site", "none") not in ("none", "same-origin"):
+        return True
+    port = bound_port(request)
+    return foreign_origin(request, local_authorities(port) if port is not None else ())
 
 
 async def _read_params(request: web.Request) -> JsonDict:
@@ -83,7 +102,8 @@ class LocalBotApi:
         self._webhook = WebhookDelivery(
             self.world, self._execute, retry_delays=webhook_retry_delays
         )
-        self.app = web.Application()
+        self.app = web.Application(middlewares=[self._host_guard])
+        self._authorities: frozenset[str] = frozenset()
         self.app.router.add_route("*", "/bot{token}/{method}", self._handle_bot_call)
         add_control_routes(self.app, self.world)
         self._runner: web.AppRunner | None = None
@@ -104,8 +124,20 @@ class LocalBotApi:
         bound_port = sock.getsockname()[1]
         shown_host = f"[{host}]" if ":" in host else host
         self._base_url = f"http://{shown_host}:{bound_port}"
+        # On a wildcard address any name reaches it: the loopback names only, then.
+        extra = () if host in ("0.0.0.0", "::", "") else (shown_host,)  # noqa: S104
+        self._authorities = local_authorities(bound_port, *extra)
         self.world.closed = False
         self._webhook.start()
+
+    @web.middleware
+    async def _host_guard(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        # Exact Host: a DNS name rebound to 127.0.0.1 would make another site same-origin.
+        if request.headers.get("Host", "").lower() not in self._authorities:
+            return web.json_response(_WRONG_HOST.to_json(), status=403)
+        return await handler(request)
 
     async def stop(self) -> None:
         """Wake pending long polls, stop webhook delivery and close the server."""
@@ -215,6 +247,8 @@ class LocalBotApi:
         return 200, {"ok": True, "result": result}
 
     async def _handle_bot_call(self, request: web.Request) -> web.Response:
+        if _from_another_site(request):
+            return web.json_response(_CROSS_SITE.to_json(), status=403)
         token = request.match_info["token"]
         bot = BotIdentity.from_token(token)
         if bot is None or (self._tokens is not None and token not in self._tokens):

@@ -3,7 +3,7 @@
 `Sandbox` owns three things on one event loop:
 
 * a `LocalBotApi` on a free loopback port (the bot's TELEGRAM_API_URL);
-* a `BotRuntime` polling it, on the configured database (restartable);
+* a `BotRuntime` polling it, on the sandbox's own SQLite file (restartable);
 * an aiohttp app on `host:port` that serves the page (``static/``) and a small
   JSON API for it.
 
@@ -25,9 +25,18 @@ POST /api/press {user_id, message_id, callback_data}
 POST /api/restart                         stop the bot and start a new one on the
                                           same database; answers once it polls again
 
-POSTs must be ``application/json`` and, when the browser sends an Origin, come from
-the page itself; on a loopback address the Host must be a loopback name too. That
-keeps other web sites (and DNS rebinding) from driving the sandbox.
+Other web sites must not drive the sandbox from the browser of the person trying it:
+
+* the Host header must be exactly ``127.0.0.1:<port>`` or ``localhost:<port>`` (or
+  the address given with ``--host``, when it is not a wildcard); any other name is
+  refused with 403, which stops DNS rebinding (``127.0.0.1.nip.io`` resolves to
+  127.0.0.1 but is another site);
+* POSTs must be ``application/json`` (415) and, when the browser sends an Origin,
+  come from the page's own origin (403): see `refuse_cross_site`.
+
+The database is never the configured one: DATABASE_URL, SESSION_BACKEND and
+REDIS_URL (environment or .env) are ignored, so a sandbox started in a production
+folder cannot migrate, sweep or take over production data (issue 10).
 """
 
 from __future__ import annotations
@@ -38,10 +47,10 @@ import itertools
 import json
 import signal
 import socket
+import tempfile
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import urlsplit
 
 import structlog
 from aiohttp import web
@@ -50,6 +59,7 @@ from sqlalchemy.engine import make_url
 from diana_bot.app import BotRuntime
 from diana_bot.config import Settings, load_settings
 from diana_bot.localapi import Event, EventKind, LocalBotApi, StoredMessage, World, WorldError
+from diana_bot.localapi.control import local_authorities, refuse_cross_site
 
 log = structlog.get_logger(__name__)
 
@@ -60,7 +70,9 @@ ADMIN_ID: Final = 1
 GUEST_ID: Final = 2
 DEFAULT_HOST: Final = "127.0.0.1"
 DEFAULT_PORT: Final = 8765
-DEFAULT_DATABASE_URL: Final = "sqlite+aiosqlite:///./sandbox.db"
+DB_FILE_NAME: Final = "sandbox.db"
+# Settings that would point the sandbox at a real deployment; always replaced.
+IGNORED_SETTINGS: Final = ("DATABASE_URL", "SESSION_BACKEND", "REDIS_URL")
 SWEEP_INTERVAL_S: Final = 5.0
 # How long the bot may take to start polling (migrations included).
 BOT_START_TIMEOUT_S: Final = 60.0
@@ -72,7 +84,8 @@ _STATIC_FILES: Final = {
     "app.js": "text/javascript",
     "style.css": "text/css",
 }
-_LOOPBACK_NAMES: Final = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+# Compared with --host, never bound here.
+_WILDCARD_HOSTS: Final = frozenset({"", "0.0.0.0", "::"})  # noqa: S104
 _SECURITY_HEADERS: Final = {
     "Content-Security-Policy": (
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -99,18 +112,24 @@ class SandboxError(Exception):
     """A request of the page that makes no sense (unknown user, bad field)."""
 
 
+def sqlite_url(path: Path) -> str:
+    """The SQLAlchemy URL of a SQLite file (absolute, so the message names it fully)."""
+    return f"sqlite+aiosqlite:///{path.resolve()}"
+
+
 def sandbox_settings(
     api_url: str,
-    database_url: str | None = None,
+    db_path: Path,
     overrides: Mapping[str, object] | None = None,
 ) -> Settings:
     """The bot's settings inside the sandbox.
 
-    A fixed fake token, the local API, the sandbox admin, no metrics port and a
-    short sweep interval. The database is ``database_url`` if given, else the
-    configured DATABASE_URL (environment or .env), else ``./sandbox.db``. The
-    other settings (locale, session backend, TTL, ...) are read as the bot does.
-    Raises ``ConfigError`` like ``load_settings``.
+    A fixed fake token, the local API, the sandbox admin, no metrics port, a short
+    sweep interval and the SQLite file ``db_path`` with SQL sessions, migrated at
+    start. DATABASE_URL, SESSION_BACKEND and REDIS_URL are ignored wherever they
+    come from (environment, .env, ``overrides``). The other settings (locale, TTL,
+    log level, ...) are read as the bot does. Raises ``ConfigError`` like
+    ``load_settings``.
     """
     fixed: dict[str, object] = {
         "session_sweep_interval_seconds": SWEEP_INTERVAL_S,
@@ -119,13 +138,21 @@ def sandbox_settings(
         "telegram_api_url": api_url,
         "admin_ids": frozenset({ADMIN_ID}),
         "metrics_port": 0,
+        # Keyword arguments beat the environment and .env in pydantic-settings.
+        "database_url": sqlite_url(db_path),
+        "database_auto_migrate": True,
+        "session_backend": "sql",
+        "redis_url": None,
     }
-    if database_url is not None:
-        fixed["database_url"] = database_url
-    settings = load_settings(**fixed)
-    if "database_url" not in settings.model_fields_set:
-        settings = load_settings(**fixed, database_url=DEFAULT_DATABASE_URL)
-    return settings
+    return load_settings(**fixed)
+
+
+def database_notice(db_path: Path) -> str:
+    """The sandbox's first line: which database it uses, and what it ignores."""
+    return (
+        f"sandbox: using its own SQLite database at {db_path.resolve()}; "
+        f"{'/'.join(IGNORED_SETTINGS)} are ignored (environment and .env)"
+    )
 
 
 def describe_database(url: str) -> str:
@@ -202,8 +229,11 @@ class Sandbox:
     Args:
         host: where the page is served (loopback by default).
         port: the page's port; 0 picks a free one (see `url`).
-        database_url: the bot's database; see `sandbox_settings` for the default.
-        settings_overrides: more settings for the bot (e.g. ``{"locale": "en"}``).
+        db_path: the bot's SQLite file (created if missing, kept afterwards). By
+            default ``sandbox.db`` in a fresh temporary directory that `stop`
+            deletes: each run starts empty and leaves nothing behind.
+        settings_overrides: more settings for the bot (e.g. ``{"locale": "en"}``);
+            the database settings among them are ignored (see `sandbox_settings`).
     """
 
     def __init__(
@@ -211,12 +241,13 @@ class Sandbox:
         *,
         host: str = DEFAULT_HOST,
         port: int = DEFAULT_PORT,
-        database_url: str | None = None,
+        db_path: Path | None = None,
         settings_overrides: Mapping[str, object] | None = None,
     ) -> None:
         self.host = host
         self.port = port
-        self.database_url = database_url
+        self._db_path = db_path
+        self._tmp_dir: tempfile.TemporaryDirectory[str] | None = None
         self.settings_overrides = dict(settings_overrides or {})
         self.api = LocalBotApi(tokens=[SANDBOX_TOKEN])
         self.runtime: BotRuntime | None = None
@@ -228,6 +259,7 @@ class Sandbox:
         self._restart_lock = asyncio.Lock()
         self._runner: web.AppRunner | None = None
         self._url: str | None = None
+        self._authorities: frozenset[str] = frozenset()
         self._closing = False
 
     # ------------------------------------------------------------------ properties
@@ -247,6 +279,16 @@ class Sandbox:
         return self._settings
 
     @property
+    def database_path(self) -> Path:
+        """The bot's SQLite file; the default one's temporary directory is made on first use."""
+        if self._db_path is not None:
+            return self._db_path
+        if self._tmp_dir is None:
+            # mkdtemp's directory is private to this user (mode 0700).
+            self._tmp_dir = tempfile.TemporaryDirectory(prefix="diana-sandbox-")
+        return Path(self._tmp_dir.name) / DB_FILE_NAME
+
+    @property
     def world(self) -> World:
         """The local Bot API's world: users, chats, messages, events."""
         return self.api.world
@@ -261,7 +303,7 @@ class Sandbox:
         await self.api.start("127.0.0.1", 0)
         try:
             self._settings = sandbox_settings(
-                self.api.base_url, self.database_url, self.settings_overrides
+                self.api.base_url, self.database_path, self.settings_overrides
             )
             self.world.add_user(ADMIN_ID, first_name="Admin", username="sandbox_admin")
             self.world.add_user(GUEST_ID, first_name="Guest", username="sandbox_guest")
@@ -284,6 +326,9 @@ class Sandbox:
         await self.stop_bot()
         self._set_status("stopped")
         await self.api.stop()
+        if self._tmp_dir is not None:
+            self._tmp_dir.cleanup()
+            self._tmp_dir = None
 
     async def restart_bot(self) -> None:
         """Stop the bot and start a new one on the same database and world."""
@@ -388,23 +433,21 @@ class Sandbox:
         port = sock.getsockname()[1]
         shown = f"[{self.host}]" if ":" in self.host else self.host
         self._url = f"http://{shown}:{port}/"
-
-    def _loopback_only(self) -> bool:
-        return self.host in _LOOPBACK_NAMES or self.host.startswith("127.")
+        # A wildcard bind is reached through any address: answer the loopback names only.
+        extra = () if self.host in _WILDCARD_HOSTS else (shown,)
+        self._authorities = local_authorities(port, *extra)
 
     @web.middleware
     async def _guard(
         self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
-        host = (request.host or "").rsplit(":", 1)[0] if request.host else ""
-        if self._loopback_only() and host not in _LOOPBACK_NAMES and not host.startswith("127."):
-            return _error(403, "unexpected Host header")
-        if request.method == "POST":
-            origin = request.headers.get("Origin")
-            if origin is not None and urlsplit(origin).netloc != request.host:
-                return _error(403, "cross-origin requests are refused")
-            if request.content_type != "application/json":
-                return _error(415, "send application/json")
+        # The raw header: aiohttp's request.host falls back to the machine's name.
+        if request.headers.get("Host", "").lower() not in self._authorities:
+            return _error(403, f"unexpected Host header; open {self.url}")
+        refusal = refuse_cross_site(request, self._authorities)
+        if refusal is not None:
+            refusal.headers.update(_SECURITY_HEADERS)
+            return refusal
         response = await handler(request)
         for name, value in _SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
@@ -604,22 +647,25 @@ async def run_sandbox(
     *,
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
-    database_url: str | None = None,
+    db_path: Path | None = None,
     open_message: Callable[[str], None] = print,
 ) -> None:
     """``diana-bot sandbox``: serve the sandbox until SIGINT or SIGTERM.
 
-    Prints (through ``open_message``) one line with the page's address once the
-    bot polls. Raises ``ConfigError`` for bad settings and ``OSError`` when the
-    port is taken. Logging is the caller's (the CLI configures it, as for ``run``).
+    Prints (through ``open_message``) first the database it uses (``db_path``, by
+    default a fresh temporary file: see `Sandbox`) and that the configured ones are
+    ignored, before anything opens a database; then, once the bot polls, the page's
+    address. Raises ``ConfigError`` for bad settings and ``OSError`` when the port
+    is taken. Logging is the caller's (the CLI configures it, as for ``run``).
     """
-    sandbox = Sandbox(host=host, port=port, database_url=database_url)
+    sandbox = Sandbox(host=host, port=port, db_path=db_path)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     signals = (signal.SIGINT, signal.SIGTERM)
     for sig in signals:
         loop.add_signal_handler(sig, stop.set)
     try:
+        open_message(database_notice(sandbox.database_path))
         await sandbox.start()
         open_message(
             f"Diana Bot sandbox: open {sandbox.url} "
@@ -635,15 +681,18 @@ async def run_sandbox(
 
 __all__ = [
     "ADMIN_ID",
-    "DEFAULT_DATABASE_URL",
+    "DB_FILE_NAME",
     "DEFAULT_HOST",
     "DEFAULT_PORT",
     "GUEST_ID",
+    "IGNORED_SETTINGS",
     "SANDBOX_TOKEN",
     "Sandbox",
     "SandboxError",
+    "database_notice",
     "describe_database",
     "message_json",
     "run_sandbox",
     "sandbox_settings",
+    "sqlite_url",
 ]

@@ -16,6 +16,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 _START_TIMEOUT_S = 60.0
 
@@ -64,23 +65,44 @@ def _wait_for_port(port: int, proc: subprocess.Popen[bytes], what: str, log: Pat
 
 @dataclass
 class PostgresServer:
-    """A PostgreSQL cluster in a temporary directory, trusting local connections."""
+    """A PostgreSQL cluster in a temporary directory, trusting local connections.
+
+    With ``password``, TCP connections must give it (SCRAM), as in production; the
+    URLs then carry it.
+    """
 
     port: int = field(default_factory=free_port)
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="diana-pg-")))
+    password: str | None = None
     _running: bool = False
 
     @property
     def datadir(self) -> Path:
         return self.workdir / "data"
 
+    @property
+    def _userinfo(self) -> str:
+        if self.password is None:
+            return "postgres"
+        return f"postgres:{quote(self.password, safe='')}"
+
     def url(self, database: str = "postgres", driver: str = "postgresql+asyncpg") -> str:
         """A SQLAlchemy URL for ``database`` on this server."""
-        return f"{driver}://postgres@127.0.0.1:{self.port}/{database}"
+        return f"{driver}://{self._userinfo}@127.0.0.1:{self.port}/{database}"
 
     def dsn(self, database: str = "postgres") -> str:
         """A libpq/asyncpg DSN for ``database``."""
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+        return f"postgresql://{self._userinfo}@127.0.0.1:{self.port}/{database}"
+
+    def _auth_options(self) -> list[str]:
+        if self.password is None:
+            return ["-A", "trust"]
+        pwfile = self.workdir / "pwfile"
+        pwfile.write_text(self.password + "\n")
+        if os.geteuid() == 0:
+            shutil.chown(pwfile, "postgres", "postgres")
+        # The Unix socket stays trusted: pg_ctl and the superuser's own tools use it.
+        return ["--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={pwfile}"]
 
     def start(self) -> PostgresServer:
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -95,8 +117,7 @@ class PostgresServer:
                         str(self.datadir),
                         "-U",
                         "postgres",
-                        "-A",
-                        "trust",
+                        *self._auth_options(),
                         "-E",
                         "UTF8",
                         "--no-sync",
@@ -105,6 +126,7 @@ class PostgresServer:
                 check=True,
                 capture_output=True,
             )
+            (self.workdir / "pwfile").unlink(missing_ok=True)
         log = self.workdir / "server.log"
         options = (
             f"-p {self.port} -h 127.0.0.1 -k {self.workdir} -c max_connections=300 "
@@ -172,6 +194,7 @@ class PostgresServer:
             ],
             check=True,
             capture_output=True,
+            env={**os.environ, "PGPASSWORD": self.password} if self.password else None,
         )
         return self.url(name)
 
@@ -202,10 +225,13 @@ class RedisServer:
     # Append-only file, fsync'd on every write: data survives a stop/start, as a
     # production Redis holding sessions must be configured.
     persistent: bool = False
+    # With a password (``requirepass``), clients must AUTH; the URLs then carry it.
+    password: str | None = None
     _proc: subprocess.Popen[bytes] | None = None
 
     def url(self, db: int = 0) -> str:
-        return f"redis://127.0.0.1:{self.port}/{db}"
+        auth = f":{quote(self.password, safe='')}@" if self.password is not None else ""
+        return f"redis://{auth}127.0.0.1:{self.port}/{db}"
 
     def start(self) -> RedisServer:
         binary = shutil.which("redis-server")
@@ -233,6 +259,7 @@ class RedisServer:
                     str(self.workdir),
                     "--databases",
                     "64",
+                    *(["--requirepass", self.password] if self.password is not None else []),
                 ],
                 stdout=out,
                 stderr=subprocess.STDOUT,
