@@ -96,7 +96,7 @@ class BotRuntime:
 
     async def poll(self, *, handle_signals: bool = True) -> None:
         """Long-poll until stopped (SIGINT/SIGTERM when ``handle_signals``)."""
-        assert self.bot is not None and self.dp is not None
+        assert self.bot is not None and self.dp is not None and self.container is not None
         # A webhook left by an earlier deployment would make getUpdates fail.
         await best_effort(
             "telegram.delete_webhook_failed",
@@ -107,6 +107,8 @@ class BotRuntime:
             allowed_updates=self.dp.resolve_used_update_types(),
             handle_signals=handle_signals,
             close_bot_session=False,
+            # Bounded: each running update may hold a connection (see db/budget.py).
+            tasks_concurrency_limit=self.container.budget.handlers,
         )
 
     def poll_in_background(self) -> asyncio.Task[None]:

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from diana_bot.clock import Clock, SystemClock
 from diana_bot.config import Settings
-from diana_bot.db.engine import create_engine, create_sessionmaker
+from diana_bot.db.budget import ConnectionBudget
+from diana_bot.db.engine import create_engine, create_sessionmaker, is_sqlite
 from diana_bot.db.migrate import upgrade_async
 from diana_bot.domain import ChannelService, TariffService
 from diana_bot.sessions.audit import SqlAuditLog
@@ -39,6 +40,7 @@ class Container:
     audit: SqlAuditLog
     sessions: SessionManager
     storage: SessionStorage
+    budget: ConnectionBudget
     _closed: bool = field(default=False, repr=False)
 
     async def close(self) -> None:
@@ -60,13 +62,17 @@ async def build_container(
     url = settings.database_url.get_secret_value()
     if settings.database_auto_migrate if migrate is None else migrate:
         await upgrade_async(url)
-    engine = create_engine(url)
+    budget = ConnectionBudget.split(
+        settings.database_pool_size, sql_sessions=settings.session_backend == "sql"
+    )
+    engine = create_engine(url, pool_size=budget.engine)
     sessionmaker = create_sessionmaker(engine)
     backend = await open_backend(
         settings.session_backend,
         database_url=url,
         redis_url=settings.redis_url.get_secret_value() if settings.redis_url else None,
         clock=clock,
+        budget=budget,
     )
     audit = SqlAuditLog(engine)
     manager = SessionManager(
@@ -81,6 +87,7 @@ async def build_container(
         "bootstrap.ready",
         session_backend=settings.session_backend,
         database=engine.url.get_backend_name(),
+        pool_size=budget.total if not is_sqlite(url) else None,
         types=manager.types.names(),
     )
     return Container(
@@ -94,4 +101,5 @@ async def build_container(
         audit=audit,
         sessions=manager,
         storage=storage,
+        budget=budget,
     )

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from diana_bot.db.budget import DEFAULT_POOL_SIZE, MIN_POOL_SIZE
 from diana_bot.redaction import url_password
 
 TELEGRAM_OFFICIAL_API = "https://api.telegram.org"
@@ -35,6 +36,8 @@ class Settings(BaseSettings):
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     database_url: SecretStr = SecretStr("sqlite+aiosqlite:///./diana.db")
     database_auto_migrate: bool = True
+    # PostgreSQL connections per process, all pools together (see db/budget.py).
+    database_pool_size: int = Field(default=DEFAULT_POOL_SIZE, ge=MIN_POOL_SIZE, le=1000)
     telegram_api_url: str = TELEGRAM_OFFICIAL_API
     session_backend: Literal["sql", "redis"] = "sql"
     redis_url: SecretStr | None = None

@@ -25,9 +25,16 @@ def sqlite_path(url: str) -> str:
     return database
 
 
-def create_engine(url: str) -> AsyncEngine:
-    """An async engine; on SQLite, WAL mode and a busy timeout on every connection."""
-    engine = create_async_engine(url, pool_pre_ping=not is_sqlite(url))
+def create_engine(url: str, *, pool_size: int | None = None) -> AsyncEngine:
+    """An async engine; on SQLite, WAL mode and a busy timeout on every connection.
+
+    ``pool_size`` caps PostgreSQL connections (no overflow beyond it): the engine's
+    share of the process's budget (`diana_bot.db.budget`).
+    """
+    if is_sqlite(url) or pool_size is None:
+        engine = create_async_engine(url, pool_pre_ping=not is_sqlite(url))
+    else:
+        engine = create_async_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=0)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine

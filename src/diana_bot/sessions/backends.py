@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from diana_bot.clock import Clock
+from diana_bot.db.budget import DEFAULT_POOL_SIZE, ConnectionBudget
 from diana_bot.db.engine import is_sqlite, sqlite_path
 from diana_bot.sessions.locks import KeyLocks, LocalKeyLocks, PostgresKeyLocks, RedisKeyLocks
 from diana_bot.sessions.store import SessionStore
@@ -28,12 +29,18 @@ class SessionBackend:
 
 
 async def open_backend(
-    kind: str, *, database_url: str, redis_url: str | None, clock: Clock
+    kind: str,
+    *,
+    database_url: str,
+    redis_url: str | None,
+    clock: Clock,
+    budget: ConnectionBudget | None = None,
 ) -> SessionBackend:
     """Open the backend ``kind`` (``sql`` or ``redis``).
 
     ``sql`` follows ``database_url``: SQLite (one process; asyncio locks) or PostgreSQL
-    (advisory locks, so several processes can share it).
+    (advisory locks, so several processes can share it), its two pools sized by
+    ``budget`` (default: `DEFAULT_POOL_SIZE` split).
     """
     if kind == "redis":
         import redis.asyncio as aioredis
@@ -54,6 +61,11 @@ async def open_backend(
 
     from diana_bot.sessions.postgres import PostgresSessionStore, asyncpg_dsn
 
-    store = await PostgresSessionStore.connect(database_url, clock)
-    lock_pool = await asyncpg.create_pool(asyncpg_dsn(database_url), min_size=1, max_size=50)
+    budget = budget or ConnectionBudget.split(DEFAULT_POOL_SIZE, sql_sessions=True)
+    store = await PostgresSessionStore.connect(
+        database_url, clock, min_size=min(2, budget.store), max_size=budget.store
+    )
+    lock_pool = await asyncpg.create_pool(
+        asyncpg_dsn(database_url), min_size=1, max_size=budget.locks
+    )
     return SessionBackend(store, PostgresKeyLocks(lock_pool))
