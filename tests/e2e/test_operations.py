@@ -4,6 +4,8 @@ metrics and health."""
 from __future__ import annotations
 
 import asyncio
+import io
+import json
 from functools import partial
 from pathlib import Path
 
@@ -179,13 +181,19 @@ async def test_webhook_refuses_a_wrong_secret_and_serves_health_and_metrics(
                 "text": "/admin",
             },
         }
+        hook_url = f"http://127.0.0.1:{port}/webhook"
+        header = "X-Telegram-Bot-Api-Secret-Token"
         async with aiohttp.ClientSession() as http:
-            for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
-                async with http.post(
-                    f"http://127.0.0.1:{port}/webhook", json=update, headers=headers
-                ) as resp:
+            for headers in ({}, {header: "wrong"}, {header: "clave-ñ"}):
+                async with http.post(hook_url, json=update, headers=headers) as resp:
                     assert resp.status == 401
+            right = {header: SECRET, "Content-Type": "application/json"}
+            too_big = b'{"update_id": 2, "x": "' + b"a" * (1024 * 1024) + b'"}'
+            for body, status in ((too_big, 413), (b"not json", 400), (b'{"x": 1}', 400)):
+                async with http.post(hook_url, data=io.BytesIO(body), headers=right) as resp:
+                    assert resp.status == status, body[:20]
         assert api.calls("sendMessage") == []  # nothing was done
+        assert "Traceback" not in proc.log_path.read_text()
         assert await _get(f"http://127.0.0.1:{port}/health/live") == (200, '{"status": "ok"}')
         status, body = await _get(f"http://127.0.0.1:{port}/health/ready")
         assert status == 200 and '"database": "ok"' in body
@@ -254,7 +262,11 @@ async def test_store_outage_answers_try_again_and_recovers(
         unavailable = await chat.send("-1007777777777")
         assert "no disponible temporalmente" in unavailable.text
         status, body = await _get(ready)
-        assert status == 503 and "unavailable" in body
+        assert status == 503
+        # What is down, by name; not the exception's text (hosts, users, databases).
+        expected = ["sessions"] if down == "redis" else ["database", "sessions"]
+        assert json.loads(body)["down"] == expected
+        assert "127.0.0.1" not in body and "postgres" not in body and "Error" not in body
         sent = await user.send_text(ADMIN, "/admin")  # the bot is still polling
         again = await user.wait_bot_message(ADMIN, after=sent.seq)
         assert "no disponible temporalmente" in again.text

@@ -9,6 +9,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as OrmSession
 
+from diana_bot.private_files import create_private_file
+
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
@@ -31,6 +33,10 @@ def create_engine(url: str, *, pool_size: int | None = None) -> AsyncEngine:
     ``pool_size`` caps PostgreSQL connections (no overflow beyond it): the engine's
     share of the process's budget (`diana_bot.db.budget`).
     """
+    if is_sqlite(url):
+        database = make_url(url).database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            create_private_file(database)
     if is_sqlite(url) or pool_size is None:
         engine = create_async_engine(url, pool_pre_ping=not is_sqlite(url))
     else:

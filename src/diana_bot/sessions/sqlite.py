@@ -25,6 +25,7 @@ from typing import Any
 import structlog
 
 from diana_bot.clock import Clock
+from diana_bot.private_files import create_private_file
 from diana_bot.sessions.codec import parse_sqlite_time, session_from_row, sqlite_time
 from diana_bot.sessions.model import (
     AdminSession,
@@ -60,6 +61,7 @@ class SqliteSessionStore(SessionStore):
     def __init__(self, path: str, clock: Clock) -> None:
         super().__init__(clock)
         self._path = path
+        create_private_file(path)
         self._conn = sqlite3.connect(
             path, isolation_level=None, check_same_thread=False, cached_statements=64
         )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any, Final
+
 import structlog
 from aiogram import Bot, Dispatcher
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
@@ -14,6 +17,10 @@ from diana_bot.web.metrics import Metrics
 
 log = structlog.get_logger(__name__)
 
+# Telegram's updates are a few KiB; a bigger body is not one (413).
+MAX_BODY_BYTES: Final = 1024 * 1024
+TELEGRAM_AUTH_HEADER: Final = "X-Telegram-Bot-Api-Secret-Token"
+
 
 def build_web_app(
     container: Container,
@@ -25,7 +32,9 @@ def build_web_app(
     webhook_secret: str | None = None,
 ) -> web.Application:
     """Health and metrics routes; the webhook route too when a dispatcher is given."""
-    app = web.Application()
+    app = web.Application(
+        client_max_size=MAX_BODY_BYTES, middlewares=[_webhook_guard(webhook_path)]
+    )
 
     async def metrics_route(_request: web.Request) -> web.Response:
         try:
@@ -45,6 +54,29 @@ def build_web_app(
             dispatcher=dispatcher, bot=bot, secret_token=webhook_secret, handle_in_background=False
         ).register(app, path=webhook_path)
     return app
+
+
+def _webhook_guard(path: str) -> Any:
+    """Refusals aiogram's handler would turn into a 500 and Telegram into redeliveries."""
+
+    @web.middleware
+    async def guard(
+        request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        if request.path != path:
+            return await handler(request)
+        # compare_digest raises TypeError on non-ASCII text: an unknown secret, 401.
+        if not request.headers.get(TELEGRAM_AUTH_HEADER, "").isascii():
+            return web.Response(status=401, text="Unauthorized")
+        if (request.content_length or 0) > MAX_BODY_BYTES:
+            return web.Response(status=413, text="Request body too large")
+        try:
+            return await handler(request)
+        except ValueError as exc:  # not JSON, or not an Update (pydantic's error is one)
+            log.warning("webhook.bad_request", error=type(exc).__name__)
+            return web.Response(status=400, text="Bad request: not a Telegram update")
+
+    return guard
 
 
 async def start_site(app: web.Application, host: str, port: int) -> web.AppRunner:
