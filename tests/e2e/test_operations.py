@@ -189,9 +189,9 @@ async def test_webhook_refuses_a_wrong_secret_and_serves_health_and_metrics(
                     assert resp.status == 401
             right = {header: SECRET, "Content-Type": "application/json"}
             too_big = b'{"update_id": 2, "x": "' + b"a" * (1024 * 1024) + b'"}'
-            for body, status in ((too_big, 413), (b"not json", 400), (b'{"x": 1}', 400)):
-                async with http.post(hook_url, data=io.BytesIO(body), headers=right) as resp:
-                    assert resp.status == status, body[:20]
+            for raw, status in ((too_big, 413), (b"not json", 400), (b'{"x": 1}', 400)):
+                async with http.post(hook_url, data=io.BytesIO(raw), headers=right) as resp:
+                    assert resp.status == status, raw[:20]
         assert api.calls("sendMessage") == []  # nothing was done
         assert "Traceback" not in proc.log_path.read_text()
         assert await _get(f"http://127.0.0.1:{port}/health/live") == (200, '{"status": "ok"}')
