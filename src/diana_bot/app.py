@@ -26,7 +26,7 @@ from diana_bot.bot.ui import TELEGRAM_FAILURES, best_effort, failure_text
 from diana_bot.config import Settings, require_webhook
 from diana_bot.sessions.fsm import FlushBeforeSend
 from diana_bot.sessions.sweeper import Sweeper
-from diana_bot.web.app import build_web_app, start_site
+from diana_bot.web.app import RetryingSite, build_web_app, start_site
 from diana_bot.web.metrics import Metrics
 
 log = structlog.get_logger(__name__)
@@ -159,21 +159,20 @@ async def run_bot(settings: Settings, *, webhook: bool = False) -> None:
 async def _poll_with_metrics(runtime: BotRuntime) -> None:
     settings = runtime.settings
     assert runtime.container is not None
-    web_runner = None
+    site = None
     if settings.metrics_port:
-        app = build_web_app(runtime.container, runtime.metrics)
-        web_runner = await start_site(app, settings.metrics_host, settings.metrics_port)
-        log.info(
-            "web.listening",
-            host=settings.metrics_host,
-            port=settings.metrics_port,
+        site = RetryingSite(
+            build_web_app(runtime.container, runtime.metrics),
+            settings.metrics_host,
+            settings.metrics_port,
             routes=["/metrics", "/health/live", "/health/ready"],
         )
+        await site.start()
     try:
         await runtime.poll()
     finally:
-        if web_runner is not None:
-            await web_runner.cleanup()
+        if site is not None:
+            await site.stop()
 
 
 async def _serve_webhook(runtime: BotRuntime) -> None:

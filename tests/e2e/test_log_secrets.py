@@ -9,7 +9,6 @@ secret part or a password, and every log entry (a line and its traceback) stays 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from diana_bot.localapi.errors import QUERY_TOO_OLD
 from diana_bot.testing.servers import PostgresServer, RedisServer, free_port
 from tests.support.botproc import ADMIN, OTHER_ADMIN, BotProcess, bot_env
 from tests.support.chat import AdminChat
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -63,21 +63,6 @@ async def _updates_handled(metrics_port: int) -> float:
     )
 
 
-async def _poll(check: Callable[[], object], what: str, timeout: float = 60) -> None:
-    """Until ``check()`` (an awaitable or a value) is true; another process is watched."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return
-        if loop.time() > deadline:
-            raise AssertionError(f"{what}: not within {timeout}s")
-        await asyncio.sleep(0.05)  # polling a file or an endpoint of the bot process
-
-
 class _Run:
     """The bot process of one test, with what the test sent it."""
 
@@ -93,7 +78,7 @@ class _Run:
     async def wait_handled(self) -> None:
         """Until the process has finished every update sent so far."""
         expected = self.sent
-        await _poll(
+        await eventually(
             lambda: self._handled_at_least(expected), f"{expected} updates handled", timeout=60
         )
 
@@ -101,7 +86,9 @@ class _Run:
         return await _updates_handled(self.metrics_port) >= expected
 
     async def wait_log(self, needle: str, count: int = 1) -> None:
-        await _poll(lambda: self.log().count(needle) >= count, f"{count}x {needle!r} in the log")
+        await eventually(
+            lambda: self.log().count(needle) >= count, f"{count}x {needle!r} in the log"
+        )
 
 
 async def _sql(url: str, statement: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import socket
 from functools import partial
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from tests.support.botproc import ADMIN, OTHER_ADMIN, BotProcess, bot_env
 from tests.support.chat import AdminChat
 from tests.support.db import rows
 from tests.support.proxy import RoundRobinProxy
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -289,3 +291,35 @@ async def test_store_outage_answers_try_again_and_recovers(
 
 async def _is_ready(url: str) -> bool:
     return (await _get(url))[0] == 200
+
+
+async def test_a_busy_metrics_port_never_stops_the_bot(
+    api: LocalBotApi, user: BotApiUser, e2e_db_url: str, tmp_path: Path
+) -> None:
+    # What a deploy does: the old process still holds the port when the new one starts.
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    port = holder.getsockname()[1]
+    proc = BotProcess(
+        bot_env(api.base_url, e2e_db_url, METRICS_PORT=str(port)), tmp_path / "bot.log"
+    )
+    try:
+        await proc.start(user)
+        menu = await AdminChat(user, ADMIN).send("/admin")
+        assert "Panel" in menu.text or menu.buttons  # updates are handled meanwhile
+        log = proc.log_path.read_text()
+        [busy] = [line for line in log.splitlines() if "web.port_busy" in line]
+        assert str(port) in busy
+        holder.close()  # the old process goes away
+        await eventually(lambda: "web.listening" in proc.log_path.read_text(), "bound")
+        [bound] = [
+            line for line in proc.log_path.read_text().splitlines() if "web.listening" in line
+        ]
+        assert str(port) in bound
+        assert await _get(f"http://127.0.0.1:{port}/health/live") == (200, '{"status": "ok"}')
+        assert proc.log_path.read_text().count("web.port_busy") == 1  # one warning, not one per try
+    finally:
+        holder.close()
+        if proc.proc is not None:
+            assert await proc.terminate() == 0, proc.tail()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from typing import Any, Final
 
 import structlog
@@ -85,3 +87,77 @@ async def start_site(app: web.Application, host: str, port: int) -> web.AppRunne
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     return runner
+
+
+class RetryingSite:
+    """``app`` on ``host:port`` for the side endpoints (metrics, health) of polling.
+
+    A busy port must not stop the bot: during a deploy two processes share a host
+    for a while. Then one warning is logged and the bind is retried in the
+    background every ``retry_seconds``; ``web.listening`` names the port once bound.
+    """
+
+    def __init__(
+        self,
+        app: web.Application,
+        host: str,
+        port: int,
+        *,
+        routes: list[str],
+        retry_seconds: float = 5.0,
+    ) -> None:
+        self._app = app
+        self._host = host
+        self._port = port
+        self._routes = routes
+        self._retry = retry_seconds
+        self._runner: web.AppRunner | None = None
+        self._retrying: asyncio.Task[None] | None = None
+
+    @property
+    def bound(self) -> bool:
+        return self._runner is not None
+
+    async def start(self) -> None:
+        """Bind now, or warn and keep trying in the background."""
+        try:
+            await self._bind()
+        except OSError as exc:
+            log.warning(
+                "web.port_busy",
+                host=self._host,
+                port=self._port,
+                error=exc.strerror or type(exc).__name__,
+                retry_in_seconds=self._retry,
+                hint="the bot handles updates meanwhile; metrics and health wait for the port",
+            )
+            self._retrying = asyncio.get_running_loop().create_task(self._keep_trying())
+
+    async def _bind(self) -> None:
+        runner = web.AppRunner(self._app, shutdown_timeout=30, handle_signals=False)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, self._host, self._port).start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        log.info("web.listening", host=self._host, port=self._port, routes=self._routes)
+
+    async def _keep_trying(self) -> None:
+        while True:
+            await asyncio.sleep(self._retry)  # the retry interval, not synchronisation
+            try:
+                await self._bind()
+            except OSError:
+                continue
+            return
+
+    async def stop(self) -> None:
+        if self._retrying is not None:
+            self._retrying.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._retrying
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
