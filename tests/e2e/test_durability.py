@@ -4,18 +4,20 @@ restart, continue; exactly-once completion; expiry; the resume prompt."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 from sqlalchemy import select
 
 from diana_bot.clock import SystemClock
 from diana_bot.db.engine import create_engine, create_sessionmaker
-from diana_bot.db.models import AdminSessionRow, ChannelRow, TariffRow
+from diana_bot.db.models import AdminSessionEventRow, AdminSessionRow, ChannelRow, TariffRow
 from diana_bot.domain import TariffService
 from diana_bot.localapi import BotApiUser, LocalBotApi
 from tests.support.botproc import ADMIN, BotProcess
 from tests.support.chat import AdminChat
 from tests.support.db import rows
+from tests.support.waiting import eventually
 
 VIP_ID = -1005555555555
 
@@ -25,6 +27,15 @@ async def _one_session(url: str) -> AdminSessionRow:
     assert len(sessions) == 1
     session: AdminSessionRow = sessions[0]
     return session
+
+
+async def _trail(url: str, session_id: str) -> list[AdminSessionEventRow]:
+    query = select(AdminSessionEventRow).where(AdminSessionEventRow.session_id == session_id)
+    return await rows(url, query.order_by(AdminSessionEventRow.id))
+
+
+async def _audited(url: str, session_id: str, event: str) -> bool:
+    return any(e.event == event for e in await _trail(url, session_id))
 
 
 async def test_kill9_at_every_step_of_every_flow(
@@ -95,6 +106,54 @@ async def _to_summary(chat: AdminChat, api: LocalBotApi) -> None:
     await chat.send("5")
     await chat.send("30")
     await chat.send("Mes")
+
+
+async def test_an_answer_redelivered_after_a_restart_is_not_read_as_the_next_step(
+    api: LocalBotApi, user: BotApiUser, bot: BotProcess, e2e_db_url: str
+) -> None:
+    chat = AdminChat(user, ADMIN)
+    api.add_channel(VIP_ID, "VIP")
+    menu = await chat.send("/admin")
+    config = await chat.press(menu, "⚙ Configuración Global")
+    await chat.press(config, "➕ Añadir Canales")
+    confirm = await chat.forward_channel(VIP_ID, "VIP")
+    await chat.press(confirm, "✅ Confirmar")
+    menu = await chat.send("/admin")
+    vip = await chat.press(menu, "💎 VIP")
+    tariffs = await chat.press(vip, "🏷 Gestionar Tarifas")
+    await chat.press(tariffs, "➕ Crear Tarifa")
+    price = await chat.send_only("30")
+    prompt = await user.wait_bot_message(ADMIN, after=price.seq)
+    assert "Paso 2 de 3" in prompt.text
+    session = await _one_session(e2e_db_url)
+    # Audit rows are batched (a kill -9 may lose the newest): wait for them to be written.
+    await eventually(lambda: _audited(e2e_db_url, session.id, "step"), "the step's audit row")
+    # The process dies before Telegram learns the update was handled; it comes again.
+    await bot.kill9()
+    await bot.start(user)
+    again = await user.redeliver(price.update_id)
+    await user.wait_confirmed(again)
+    session = await _one_session(e2e_db_url)
+    assert session.current_step == "duration"
+    assert "duration_days" not in json.loads(session.session_data)
+    await chat.send("7")
+    await chat.send("Mes")
+    done = await chat.press(await chat.last(), "✅ Confirmar")
+    assert "creada" in done.text
+    stored = await rows(e2e_db_url, select(TariffRow))
+    assert [(str(t.price), t.duration_days) for t in stored] == [("30.00", 7)]
+
+    await eventually(lambda: _audited(e2e_db_url, session.id, "completed"), "completed")
+    # One audit row per step (the redelivery added none), each naming its prompt.
+    events = await _trail(e2e_db_url, session.id)
+    assert [(e.event, e.step) for e in events] == [
+        ("started", "price"),
+        ("step", "duration"),
+        ("step", "name"),
+        ("step", "confirm"),
+        ("completed", "confirm"),
+    ]
+    assert all(isinstance((e.detail or {}).get("_prompt"), int) for e in events[:-1])
 
 
 async def test_confirm_twice_concurrently_and_redelivered_creates_one(

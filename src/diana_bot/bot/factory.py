@@ -11,10 +11,10 @@ from aiogram.enums import ParseMode
 from diana_bot.bootstrap import Container
 from diana_bot.bot.dispatcher import DianaDispatcher
 from diana_bot.bot.handlers import build_router, describe
-from diana_bot.bot.middlewares.dedup import SkipHandledUpdates
 from diana_bot.bot.services import BotServices
 from diana_bot.config import TELEGRAM_OFFICIAL_API, Settings
 from diana_bot.sessions.fsm import SessionIsolation
+from diana_bot.sessions.redelivery import SkipAppliedUpdates
 from diana_bot.texts import Translator
 from diana_bot.web.metrics import Metrics
 
@@ -54,7 +54,7 @@ def build_dispatcher(
         metrics=metrics,
         on_outage=container.backend.reset_connections,
     )
-    dp.update.outer_middleware(SkipHandledUpdates())
+    dp.update.outer_middleware(SkipAppliedUpdates())
     dp.include_router(build_router())
     dp["router_tree"] = describe(dp)[1:]
     return dp

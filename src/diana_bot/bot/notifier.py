@@ -15,8 +15,11 @@ def flow_name(svc: BotServices, session: AdminSession) -> str:
     return svc.tr(f"flow.type.{session.session_type}")
 
 
-async def _strip_prompt(bot: Bot, session: AdminSession) -> None:
+async def _strip_prompt(bot: Bot, svc: BotServices, session: AdminSession) -> None:
+    # Sessions written by earlier releases kept the prompt in their data.
     prompt_id = session.data.get(PROMPT_KEY)
+    if prompt_id is None:
+        prompt_id = await svc.sessions.latest_note(session.id, PROMPT_KEY)
     if isinstance(prompt_id, int):
         await strip_keyboard(bot, session.key.chat_id, prompt_id)
 
@@ -25,7 +28,7 @@ async def notify_expired(bot: Bot, svc: BotServices, session: AdminSession) -> N
     """The sweeper's hook: say which flow expired after how long, strip its keyboard."""
     ttl = svc.sessions.ttl_of(session.session_type)
     minutes = max(1, math.ceil(ttl.total_seconds() / 60))
-    await _strip_prompt(bot, session)
+    await _strip_prompt(bot, svc, session)
     await send(
         bot,
         session.key.chat_id,
@@ -35,7 +38,7 @@ async def notify_expired(bot: Bot, svc: BotServices, session: AdminSession) -> N
 
 async def notify_cleared(bot: Bot, svc: BotServices, session: AdminSession) -> None:
     """Tell the owner of a session an admin cleared, and strip its keyboard."""
-    await _strip_prompt(bot, session)
+    await _strip_prompt(bot, svc, session)
     await send(
         bot,
         session.key.chat_id,

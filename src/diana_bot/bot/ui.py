@@ -23,6 +23,8 @@ from aiogram.exceptions import AiogramError, TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
+from diana_bot.sessions.fsm import note_step
+
 log = structlog.get_logger(__name__)
 
 # Telegram's limit for a message text.
@@ -102,10 +104,14 @@ async def send(bot: Bot, chat_id: int, screen: Screen) -> Message | None:
 
 
 async def prompt(bot: Bot, event: Event, state: FSMContext, screen: Screen) -> None:
-    """Show a flow's prompt and remember it, so its keyboard can be stripped on expiry."""
+    """Show a flow's prompt and remember it, so its keyboard can be stripped on expiry.
+
+    The id is noted on the step's audit event, not in the session data: that would
+    write the session a second time (the step was flushed before the prompt was sent).
+    """
     message = await show(bot, event, screen)
     if message is not None:
-        await state.update_data({PROMPT_KEY: message.message_id})
+        await note_step(state, **{PROMPT_KEY: message.message_id})
 
 
 async def answer(query: CallbackQuery, text: str | None = None, *, alert: bool = False) -> None:

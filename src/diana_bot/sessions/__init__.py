@@ -21,6 +21,7 @@ from diana_bot.sessions.model import (
     SessionNotFound,
     VersionConflict,
 )
+from diana_bot.sessions.redelivery import SkipAppliedUpdates
 from diana_bot.sessions.store import SessionStore
 from diana_bot.sessions.sweeper import Sweeper
 from diana_bot.sessions.types import SessionType, SessionTypes
@@ -43,6 +44,7 @@ __all__ = [
     "SessionStore",
     "SessionType",
     "SessionTypes",
+    "SkipAppliedUpdates",
     "SqlAuditLog",
     "Sweeper",
     "VersionConflict",

@@ -21,6 +21,9 @@ from diana_bot.db.models import AdminSessionEventRow
 
 log = structlog.get_logger(__name__)
 
+# A session has a handful of events per step; a note older than this many is stale.
+_NOTE_SEARCH_LIMIT = 50
+
 EventKind = Literal[
     "started", "step", "completed", "cancelled", "expired", "cleared", "corrupt", "incompatible"
 ]
@@ -61,6 +64,9 @@ class AuditLog(Protocol):
     async def recent(self, limit: int = 20) -> list[AuditEvent]:
         """The newest events, newest first (flushes first)."""
 
+    async def latest_note(self, session_id: str, name: str) -> Any:
+        """``detail[name]`` of the newest event of the session that has it, or None."""
+
     async def close(self) -> None:
         """Flush and stop."""
 
@@ -79,6 +85,12 @@ class MemoryAuditLog:
 
     async def recent(self, limit: int = 20) -> list[AuditEvent]:
         return list(reversed(self.events[-limit:]))
+
+    async def latest_note(self, session_id: str, name: str) -> Any:
+        for event in reversed(self.events):
+            if event.session_id == session_id and event.detail and name in event.detail:
+                return event.detail[name]
+        return None
 
     async def close(self) -> None:
         return None
@@ -161,6 +173,22 @@ class SqlAuditLog:
             )
             for r in rows
         ]
+
+    async def latest_note(self, session_id: str, name: str) -> Any:
+        await self.flush()
+        async with self._engine.connect() as conn:
+            details = (
+                await conn.execute(
+                    select(AdminSessionEventRow.detail)
+                    .where(AdminSessionEventRow.session_id == session_id)
+                    .order_by(AdminSessionEventRow.id.desc())
+                    .limit(_NOTE_SEARCH_LIMIT)
+                )
+            ).scalars()
+            for detail in details:
+                if isinstance(detail, dict) and name in detail:
+                    return detail[name]
+        return None
 
     async def close(self) -> None:
         if self._timer is not None and not self._timer.done():

@@ -30,15 +30,17 @@ def session_from_row(
         created, updated, expires = parse_time(created), parse_time(updated), parse_time(expires)
     if not isinstance(sid, str) or not isinstance(stype, str) or not stype:
         raise ValueError("missing id or session type")
+    values, applied = decode_data(data)
     return AdminSession(
         id=sid,
         key=key,
         session_type=stype,
         schema_version=int(schema),
         step=step,
-        data=decode_data(data),
+        data=values,
         created_at=created,
         updated_at=updated,
         expires_at=expires,
         version=int(version),
+        applied_updates=applied,
     )

@@ -41,9 +41,10 @@ from aiogram.fsm.storage.base import (
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 
+from diana_bot.sessions.audit import EventKind
 from diana_bot.sessions.locks import KeyLocks
 from diana_bot.sessions.manager import SessionManager
-from diana_bot.sessions.model import AdminSession, SessionKey
+from diana_bot.sessions.model import AdminSession, SessionKey, with_applied
 from diana_bot.sessions.store import new_session_id
 from diana_bot.sessions.types import SessionType
 
@@ -86,6 +87,13 @@ class _Pending:
     new_id: str | None = None
     outcome: Outcome = "completed"
     cancelled_by: int | None = None
+    # The update this unit of work applies; stored with its write (exactly-once).
+    update_id: int | None = None
+    # The started/step event of this update's write, recorded when the update ends,
+    # with what handlers noted after the write (a prompt's message id): one audit row
+    # and one store write per step, although the prompt is sent after the write.
+    announcement: tuple[AdminSession, EventKind] | None = None
+    notes: dict[str, Any] = field(default_factory=dict)
 
 
 _pending: contextvars.ContextVar[dict[StorageKey, _Pending] | None] = contextvars.ContextVar(
@@ -148,24 +156,38 @@ class SessionStorage(BaseStorage):
         current = _pending.get() or {}
         return _pending.set({**current, key: _Pending(self.session_key(key))})
 
-    def end(self, token: contextvars.Token[dict[StorageKey, _Pending] | None]) -> None:
-        """Close the unit of work without writing."""
+    def end(
+        self, key: StorageKey, token: contextvars.Token[dict[StorageKey, _Pending] | None]
+    ) -> None:
+        """Close the unit of work: record the events of what was written (also when the
+        handler raised after a flush), drop what was not."""
+        pending = (_pending.get() or {}).get(key)
+        if pending is not None:
+            self._announce(pending)
         _pending.reset(token)
 
     async def commit(self, key: StorageKey) -> None:
         """Write what the update changed, in at most one store call."""
         pending = (_pending.get() or {}).get(key)
         if pending is not None and pending.dirty:
-            await self._write(pending)
+            await self._write(pending, deferred=True)
 
     async def flush_pending(self) -> int:
         """Write every session this update changed so far; returns how many were written."""
         written = 0
         for pending in (_pending.get() or {}).values():
             if pending.dirty:
-                await self._write(pending)
+                await self._write(pending, deferred=True)
                 written += 1
         return written
+
+    def _announce(self, pending: _Pending) -> None:
+        if pending.announcement is None:
+            return  # notes made before the write wait for it
+        session, event = pending.announcement
+        self.manager.announce(session, event, pending.notes or None)
+        pending.announcement = None
+        pending.notes = {}
 
     async def _open(self, key: StorageKey) -> tuple[_Pending, bool]:
         """The pending session of ``key`` and whether it is a throwaway (write-through)."""
@@ -181,8 +203,22 @@ class SessionStorage(BaseStorage):
             pending.data = dict(session.data) if session is not None else {}
         return pending, transient
 
-    async def _write(self, pending: _Pending) -> None:
+    async def was_applied(self, key: StorageKey, update_id: int) -> bool:
+        """True when the session of ``key`` already holds ``update_id``'s effect;
+        otherwise remember ``update_id`` so this update's write records it."""
+        pending, _ = await self._open(key)
+        if pending.session is not None and update_id in pending.session.applied_updates:
+            return True
+        pending.update_id = update_id
+        return False
+
+    async def _write(self, pending: _Pending, *, deferred: bool = False) -> None:
+        """Write the pending change; ``deferred``: record its event when the update ends."""
         before = pending.session
+        applied = with_applied(before.applied_updates if before else (), pending.update_id)
+        # A second write in one update: the first one's event comes first in the trail.
+        self._announce(pending)
+        event: EventKind
         if pending.state is None:
             if before is not None:
                 if pending.outcome == "cancelled":
@@ -200,9 +236,21 @@ class SessionStorage(BaseStorage):
                     data=pending.data,
                     replace=True,
                     session_id=pending.new_id,
+                    applied_updates=applied,
+                    announce=not deferred,
                 )
+                event = "started"
             else:
-                after = await self.manager.save(before, step=step, data=pending.data)
+                after = await self.manager.save(
+                    before,
+                    step=step,
+                    data=pending.data,
+                    applied_updates=applied,
+                    announce=not deferred,
+                )
+                event = "step"
+            if deferred:
+                pending.announcement = (after, event)
         pending.session = after
         pending.new_id = None
         pending.dirty = False
@@ -256,6 +304,14 @@ class SessionStorage(BaseStorage):
         """The stored session as loaded at the start of this update."""
         pending, _ = await self._open(key)
         return pending.session
+
+    async def note(self, key: StorageKey, **values: Any) -> None:
+        """Attach ``values`` to the audit event of this update's write (no store write);
+        read back with ``SessionManager.latest_note``. Dropped if the update wrote
+        nothing; JSON values only."""
+        pending = (_pending.get() or {}).get(key)
+        if pending is not None:
+            pending.notes.update(values)
 
     async def mark_outcome(self, key: StorageKey, outcome: Outcome, by: int | None) -> None:
         """How the next ``clear`` ends the session: completed (default) or cancelled."""
@@ -311,7 +367,7 @@ class SessionIsolation(BaseEventIsolation):
                 yield
                 await self.storage.commit(key)
             finally:
-                self.storage.end(token)
+                self.storage.end(key, token)
 
     async def close(self) -> None:
         await self.locks.close()
@@ -331,6 +387,11 @@ async def session_id_of(state: FSMContext) -> str | None:
 async def session_of(state: FSMContext) -> AdminSession | None:
     """The stored session behind this context, as loaded for this update."""
     return await _storage_of(state).current_session(state.key)
+
+
+async def note_step(state: FSMContext, **values: Any) -> None:
+    """Note ``values`` on this update's step in the audit trail (see ``note``)."""
+    await _storage_of(state).note(state.key, **values)
 
 
 async def finish_flow(state: FSMContext) -> None:

@@ -123,11 +123,15 @@ class SessionManager:
         data: JsonDict | None = None,
         replace: bool = False,
         session_id: str | None = None,
+        applied_updates: tuple[int, ...] = (),
+        announce: bool = True,
     ) -> AdminSession:
         """Open a session of ``session_type`` for ``key``.
 
         With ``replace`` false, an active session makes this raise ``SessionExists``
         carrying it; with ``replace`` true that session is cancelled and replaced.
+        With ``announce`` false the caller records the ``started`` event itself
+        (``announce``), later, with what it learnt meanwhile.
         """
         spec: SessionType = self.types.require(session_type)
         session = self.store.new_session(
@@ -138,6 +142,7 @@ class SessionManager:
             data=data or {},
             ttl=self.ttl_of(session_type),
             session_id=session_id,
+            applied_updates=applied_updates,
         )
         displaced = await self.store.insert(session, replace=replace)
         if displaced is not None:
@@ -145,17 +150,31 @@ class SessionManager:
                 self._emit(displaced, "expired", {"found_by": "start"})
             else:
                 self._emit(displaced, "cancelled", {"replaced_by": session.id})
-        self._emit(session, "started")
+        if announce:
+            self._emit(session, "started")
         return session
 
     async def save(
-        self, session: AdminSession, *, step: str | None, data: JsonDict
+        self,
+        session: AdminSession,
+        *,
+        step: str | None,
+        data: JsonDict,
+        applied_updates: tuple[int, ...] | None = None,
+        announce: bool = True,
     ) -> AdminSession:
-        """Write the next step and its data (compare-and-set), sliding the expiry."""
+        """Write the next step and its data (compare-and-set), sliding the expiry.
+
+        With ``announce`` false the caller records the ``step`` event itself."""
         saved = await self.store.save(
-            session, step=step, data=data, ttl=self.ttl_of(session.session_type)
+            session,
+            step=step,
+            data=data,
+            ttl=self.ttl_of(session.session_type),
+            applied_updates=applied_updates,
         )
-        self._emit(saved, "step")
+        if announce:
+            self._emit(saved, "step")
         return saved
 
     async def finish(self, session: AdminSession) -> bool:
@@ -221,6 +240,16 @@ class SessionManager:
         return expired
 
     # -- events ------------------------------------------------------------------------------
+
+    def announce(
+        self, session: AdminSession, event: EventKind, detail: dict[str, Any] | None = None
+    ) -> None:
+        """Record an event the caller deferred (``start``/``save`` with ``announce=False``)."""
+        self._emit(session, event, detail)
+
+    async def latest_note(self, session_id: str, name: str) -> Any:
+        """The newest value a step of this session noted under ``name``, or None."""
+        return await self.audit.latest_note(session_id, name)
 
     def _emit(
         self, session: AdminSession, event: EventKind, detail: dict[str, Any] | None = None

@@ -27,7 +27,8 @@ class MemorySessionStore(SessionStore):
     def _load(self, row: tuple[AdminSession, str]) -> AdminSession:
         # Decode on read: callers never share a mutable dict with the store.
         session, data_json = row
-        return session.with_changes(data=decode_data(data_json))
+        data, applied = decode_data(data_json)
+        return session.with_changes(data=data, applied_updates=applied)
 
     async def get(self, key: SessionKey) -> AdminSession | None:
         row = self._rows.get(key)
@@ -89,7 +90,12 @@ class MemorySessionStore(SessionStore):
         if row[0].version != session.version:
             raise VersionConflict(session.key, session.version, row[0].version)
         saved = row[0].with_changes(
-            step=step, data=data, updated_at=now, expires_at=expires_at, version=session.version + 1
+            step=step,
+            data=data,
+            updated_at=now,
+            expires_at=expires_at,
+            version=session.version + 1,
+            applied_updates=session.applied_updates,
         )
         self._rows[session.key] = (saved, data_json)
         return self._load((saved, data_json))

@@ -12,6 +12,13 @@ JsonDict: TypeAlias = dict[str, Any]
 
 MAX_DATA_BYTES = 64 * 1024
 
+# The ids of the last updates applied to a session travel inside its stored data, under
+# a key of their own: written in the same write as the step they produced, so "applied"
+# and "step N+1" are durable together, with no schema change on any backend.
+APPLIED_UPDATES_KEY = "__applied_updates__"
+# Membership only (update ids need not be sequential); redeliveries come soon after.
+MAX_APPLIED_UPDATES = 20
+
 
 @dataclass(frozen=True, slots=True)
 class SessionKey:
@@ -43,6 +50,8 @@ class AdminSession:
     updated_at: datetime
     expires_at: datetime
     version: int
+    # Update ids whose effect this version already holds (newest last).
+    applied_updates: tuple[int, ...] = ()
 
     def is_expired(self, now: datetime) -> bool:
         """True from ``expires_at`` on."""
@@ -98,12 +107,23 @@ class CorruptSession(SessionError):
         self.reason = reason
 
 
-def encode_data(data: JsonDict, limit: int = MAX_DATA_BYTES) -> str:
-    """Encode session data as compact JSON, refusing non-JSON values and big payloads."""
+def with_applied(applied: tuple[int, ...], update_id: int | None) -> tuple[int, ...]:
+    """``applied`` plus ``update_id``, keeping the newest ``MAX_APPLIED_UPDATES``."""
+    if update_id is None or update_id in applied:
+        return applied
+    return (*applied, update_id)[-MAX_APPLIED_UPDATES:]
+
+
+def encode_data(data: JsonDict, applied: tuple[int, ...] = (), limit: int = MAX_DATA_BYTES) -> str:
+    """Encode session data (and the applied update ids) as compact JSON, refusing
+    non-JSON values, the reserved key and big payloads."""
     if not isinstance(data, dict):
         raise SessionDataError("session data must be a JSON object")
+    if APPLIED_UPDATES_KEY in data:
+        raise SessionDataError(f"the key {APPLIED_UPDATES_KEY!r} is reserved")
+    payload = {**data, APPLIED_UPDATES_KEY: list(applied)} if applied else data
     try:
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise SessionDataError(f"session data is not JSON: {exc}") from None
     # A UTF-8 character takes at most 4 bytes: only count bytes when it could matter.
@@ -114,9 +134,15 @@ def encode_data(data: JsonDict, limit: int = MAX_DATA_BYTES) -> str:
     return text
 
 
-def decode_data(text: str | bytes) -> JsonDict:
-    """Decode stored session data; ValueError when it is not a JSON object."""
+def decode_data(text: str | bytes) -> tuple[JsonDict, tuple[int, ...]]:
+    """Decode stored session data into ``(data, applied update ids)``; ValueError when
+    it is not a JSON object or the ids are not integers."""
     value = json.loads(text)
     if not isinstance(value, dict):
         raise ValueError("session data is not a JSON object")
-    return value
+    applied = value.pop(APPLIED_UPDATES_KEY, [])
+    if not isinstance(applied, list) or not all(
+        isinstance(i, int) and not isinstance(i, bool) for i in applied
+    ):
+        raise ValueError("applied update ids are not a list of integers")
+    return value, tuple(applied)

@@ -67,22 +67,32 @@ class SessionStore(ABC):
         An expired session under the key is always displaced. An active one is
         displaced when ``replace`` is true; otherwise ``SessionExists`` is raised with it.
         """
-        return await self._insert(session, encode_data(session.data), replace=replace)
+        data_json = encode_data(session.data, session.applied_updates)
+        return await self._insert(session, data_json, replace=replace)
 
     async def save(
-        self, session: AdminSession, *, step: str | None, data: JsonDict, ttl: timedelta
+        self,
+        session: AdminSession,
+        *,
+        step: str | None,
+        data: JsonDict,
+        ttl: timedelta,
+        applied_updates: tuple[int, ...] | None = None,
     ) -> AdminSession:
         """Write step and data together, compare-and-set on ``(session.id, session.version)``.
 
-        Slides ``expires_at`` to now + ``ttl``.
+        Slides ``expires_at`` to now + ``ttl``. ``applied_updates`` (default: the
+        session's own) is written in the same write.
 
         Raises:
             VersionConflict: the stored version differs.
             SessionNotFound: the session is gone or expired.
             SessionDataError: ``data`` is not JSON or is over the size limit.
         """
-        data_json = encode_data(data)
+        applied = session.applied_updates if applied_updates is None else applied_updates
+        data_json = encode_data(data, applied)
         now = self.clock.now()
+        session = session.with_changes(applied_updates=applied)
         return await self._save(session, step, data, data_json, now, now + ttl)
 
     @abstractmethod
@@ -141,6 +151,7 @@ class SessionStore(ABC):
         data: JsonDict,
         ttl: timedelta,
         session_id: str | None = None,
+        applied_updates: tuple[int, ...] = (),
     ) -> AdminSession:
         """Build (not store) a fresh session at version 1."""
         now = self.clock.now()
@@ -155,4 +166,5 @@ class SessionStore(ABC):
             updated_at=now,
             expires_at=now + ttl,
             version=1,
+            applied_updates=applied_updates,
         )
