@@ -1,5 +1,6 @@
 """What an admin lives through when the bot process dies: kill -9 at every step,
-restart, continue; exactly-once completion; expiry; the resume prompt."""
+restart, the last update delivered again, continue; exactly-once completion; expiry;
+the resume prompt."""
 
 from __future__ import annotations
 
@@ -45,7 +46,12 @@ async def test_kill9_at_every_step_of_every_flow(
     api.add_channel(VIP_ID, "VIP")
 
     async def crash() -> AdminChat:
+        # Killed before Telegram learnt the last update was handled: it comes again, and
+        # the restarted bot must neither apply it twice nor to the next step.
+        shown = await chat.last()
         await bot.restart(user)
+        await chat.redeliver_last()
+        assert await chat.last() == shown  # acknowledged, nothing sent or edited
         return chat
 
     # Channel registration: killed at step 1 and at step 2.
