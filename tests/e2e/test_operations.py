@@ -102,6 +102,12 @@ async def test_two_webhook_processes_share_the_work(
         tariffs = await chat.press(vip, "🏷 Gestionar Tarifas")
         await chat.press(tariffs, "➕ Crear Tarifa")
         assert "Paso 2" in (await chat.send("7")).text
+        # The same update again lands on the other process: acknowledged, not applied
+        # (neither twice nor to the duration step).
+        shown = await chat.last()
+        await chat.redeliver_last()
+        assert proxy.sent[-1] != proxy.sent[-2]
+        assert await chat.last() == shown
         assert "Paso 3" in (await chat.send("30")).text
         summary = await chat.send("Mes")
         # Both processes get a press of ✅ Confirmar: one creates, one finds it done.
