@@ -72,6 +72,11 @@ def stub_bot() -> Bot:
     return Bot(TOKEN, session=StubSession())
 
 
+# Telegram never gives two updates of a bot the same id; passes share one Dispatcher
+# (and its exactly-once memory), so ids are unique across factories too.
+_update_ids = itertools.count(1)
+
+
 class UpdateFactory:
     """Private-chat text updates, mounted on ``bot`` so ``feed_update`` skips its
     JSON round trip (aiogram re-validates an update that belongs to another bot)."""
@@ -87,7 +92,7 @@ class UpdateFactory:
         if text.startswith("/"):
             entities = [MessageEntity(type="bot_command", offset=0, length=len(text.split()[0]))]
         payload = {
-            "update_id": next(self._ids),
+            "update_id": next(_update_ids),
             "message": Message(
                 message_id=next(self._ids),
                 date=self._date,
