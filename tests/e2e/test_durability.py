@@ -98,7 +98,7 @@ async def test_kill9_at_every_step_of_every_flow(
     assert bot.starts == 8
 
 
-async def _to_summary(chat: AdminChat, api: LocalBotApi) -> None:
+async def _to_price_step(chat: AdminChat, api: LocalBotApi) -> None:
     api.add_channel(VIP_ID, "VIP")
     menu = await chat.send("/admin")
     config = await chat.press(menu, "⚙ Configuración Global")
@@ -109,6 +109,10 @@ async def _to_summary(chat: AdminChat, api: LocalBotApi) -> None:
     vip = await chat.press(menu, "💎 VIP")
     tariffs = await chat.press(vip, "🏷 Gestionar Tarifas")
     await chat.press(tariffs, "➕ Crear Tarifa")
+
+
+async def _to_summary(chat: AdminChat, api: LocalBotApi) -> None:
+    await _to_price_step(chat, api)
     await chat.send("5")
     await chat.send("30")
     await chat.send("Mes")
@@ -118,16 +122,7 @@ async def test_an_answer_redelivered_after_a_restart_is_not_read_as_the_next_ste
     api: LocalBotApi, user: BotApiUser, bot: BotProcess, e2e_db_url: str
 ) -> None:
     chat = AdminChat(user, ADMIN)
-    api.add_channel(VIP_ID, "VIP")
-    menu = await chat.send("/admin")
-    config = await chat.press(menu, "⚙ Configuración Global")
-    await chat.press(config, "➕ Añadir Canales")
-    confirm = await chat.forward_channel(VIP_ID, "VIP")
-    await chat.press(confirm, "✅ Confirmar")
-    menu = await chat.send("/admin")
-    vip = await chat.press(menu, "💎 VIP")
-    tariffs = await chat.press(vip, "🏷 Gestionar Tarifas")
-    await chat.press(tariffs, "➕ Crear Tarifa")
+    await _to_price_step(chat, api)
     price = await chat.send_only("30")
     prompt = await user.wait_bot_message(ADMIN, after=price.seq)
     assert "Paso 2 de 3" in prompt.text
