@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
@@ -246,3 +247,35 @@ async def test_write_through_outside_an_update(harness: Harness) -> None:
     assert stored is not None and stored.data == {"a": 1}
     await ctx.clear()
     assert await harness.store.get(SessionKey(42, 7, 7)) is None
+
+
+async def test_closing_waits_for_the_update_in_hand(harness: Harness, bot: Bot) -> None:
+    # aiogram closes the storage and the isolation on shutdown while updates it already
+    # took are still running: the update in hand must still write and release its lock.
+    manager = SessionManager(
+        harness.store, SessionTypes(), MemoryAuditLog(), default_ttl=timedelta(minutes=10)
+    )
+    storage = SessionStorage(manager)
+    storage.add_flow(Demo, "demo")
+    isolation = SessionIsolation(storage, LocalKeyLocks())
+    key = StorageKey(bot_id=42, chat_id=USER, user_id=USER)
+    release = asyncio.Event()
+    holding = asyncio.Event()
+
+    async def update_in_hand() -> None:
+        async with isolation.lock(key):
+            await storage.set_state(key, Demo.price)
+            holding.set()
+            await release.wait()
+
+    task = asyncio.create_task(update_in_hand())
+    await holding.wait()
+    closing = asyncio.create_task(isolation.close())
+    await asyncio.sleep(0)  # let close start waiting
+    assert not closing.done()
+    release.set()
+    await task
+    await closing
+    stored = await harness.store.get(SessionKey(42, USER, USER))
+    assert stored is not None and stored.step == "price"
+    assert storage.in_hand.count == 0

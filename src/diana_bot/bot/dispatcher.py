@@ -9,7 +9,6 @@ session stays as it was (the unit of work writes nothing for an update that rais
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 import time
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from sqlalchemy import exc as sa_errors
 from diana_bot.bot.middlewares.auth import AdminGate, Verdict
 from diana_bot.bot.services import BotServices
 from diana_bot.bot.ui import Screen, best_effort, send
+from diana_bot.sessions.fsm import UpdatesInHand
 from diana_bot.web.metrics import Metrics
 
 log = structlog.get_logger(__name__)
@@ -78,17 +78,14 @@ class DianaDispatcher(Dispatcher):
         self.gate = gate or AdminGate(svc.admin_ids)
         self.metrics = metrics
         self.on_outage = on_outage
-        self._in_flight = 0
-        self._idle = asyncio.Event()
-        self._idle.set()
+        self._in_hand = UpdatesInHand()
 
     async def feed_update(self, bot: Bot, update: Update, **kwargs: Any) -> Any:
         verdict = self.gate.check(update)
         if verdict.outcome != "pass":
             await self._refuse(bot, update, verdict)
             return None
-        self._in_flight += 1
-        self._idle.clear()
+        self._in_hand.enter()
         started = time.perf_counter()
         outcome = "ok"
         try:
@@ -114,9 +111,7 @@ class DianaDispatcher(Dispatcher):
             if self.metrics is not None:
                 self.metrics.update_seconds.observe(time.perf_counter() - started)
                 self.metrics.updates.labels(outcome).inc()
-            self._in_flight -= 1
-            if self._in_flight == 0:
-                self._idle.set()
+            self._in_hand.leave()
 
     async def _refuse(self, bot: Bot, update: Update, verdict: Verdict) -> None:
         """Answer a refused update, at most once a minute per user; never the store."""
@@ -156,12 +151,8 @@ class DianaDispatcher(Dispatcher):
     @property
     def in_flight(self) -> int:
         """Updates being handled right now."""
-        return self._in_flight
+        return self._in_hand.count
 
     async def wait_idle(self, timeout: float) -> bool:
         """Wait until no update is in hand; False on timeout."""
-        try:
-            await asyncio.wait_for(self._idle.wait(), timeout)
-        except TimeoutError:
-            return False
-        return True
+        return await self._in_hand.wait_idle(timeout)

@@ -83,7 +83,7 @@ class AdminSessionRow(Base):
 
     __tablename__ = "admin_sessions"
     __table_args__ = (
-        UniqueConstraint("bot_id", "chat_id", "user_id", name="uq_admin_sessions_key"),
+        UniqueConstraint("bot_id", "chat_id", "user_id", "scope", name="uq_admin_sessions_key"),
         Index("ix_admin_sessions_expires_at", "expires_at"),
         Index("ix_admin_sessions_user_id", "user_id"),
     )
@@ -92,9 +92,11 @@ class AdminSessionRow(Base):
     bot_id: Mapped[int] = mapped_column(BigInteger)
     chat_id: Mapped[int] = mapped_column(BigInteger)
     user_id: Mapped[int] = mapped_column(BigInteger)
+    # Topic, business connection and destiny of the StorageKey; '' for none (SessionKey).
+    scope: Mapped[str] = mapped_column(String(512), server_default="")
     session_type: Mapped[str] = mapped_column(String(50))
     schema_version: Mapped[int] = mapped_column(Integer)
-    current_step: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    current_step: Mapped[str | None] = mapped_column(String(255), nullable=True)
     # Encoded JSON text on every backend, so all of them behave alike.
     session_data: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -117,6 +119,6 @@ class AdminSessionEventRow(Base):
     user_id: Mapped[int] = mapped_column(BigInteger)
     session_type: Mapped[str] = mapped_column(String(50))
     event: Mapped[str] = mapped_column(String(20))
-    step: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    step: Mapped[str | None] = mapped_column(String(255), nullable=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     detail: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)

@@ -17,6 +17,7 @@ and the admin's answer to step 2 would be read as step 1's. Durable first, visib
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 from collections.abc import AsyncGenerator, Mapping
 from contextlib import asynccontextmanager
@@ -29,10 +30,10 @@ from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
     NextRequestMiddlewareType,
 )
+from aiogram.exceptions import DataNotDictLikeError
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import (
-    DEFAULT_DESTINY,
     BaseEventIsolation,
     BaseStorage,
     StateType,
@@ -47,6 +48,10 @@ from diana_bot.sessions.manager import SessionManager
 from diana_bot.sessions.model import AdminSession, SessionKey, with_applied
 from diana_bot.sessions.store import new_session_id
 from diana_bot.sessions.types import SessionType
+
+# The session type of states no registered group owns (aiogram Scenes, aiogram_dialog,
+# plain string states) and of data kept without a state.
+DEFAULT_SESSION_TYPE = "fsm"
 
 Outcome = Literal["completed", "cancelled"]
 
@@ -101,11 +106,64 @@ _pending: contextvars.ContextVar[dict[StorageKey, _Pending] | None] = contextvar
 )
 
 
-class SessionStorage(BaseStorage):
-    """aiogram ``BaseStorage`` backed by ``SessionManager``."""
+class UpdatesInHand:
+    """How many updates are in hand right now, and a wait for none.
 
-    def __init__(self, manager: SessionManager, groups: Mapping[str, str] | None = None) -> None:
+    aiogram closes the storage and the isolation on shutdown while updates it already
+    took are still running; both wait here first, so an update in hand still writes its
+    step and releases its lock instead of failing against a closed store.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def enter(self) -> None:
+        self.count += 1
+        self._idle.clear()
+
+    def leave(self) -> None:
+        self.count -= 1
+        if self.count == 0:
+            self._idle.set()
+
+    async def wait_idle(self, timeout: float) -> bool:
+        """True when no update is in hand within ``timeout`` seconds."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+
+class SessionStorage(BaseStorage):
+    """aiogram ``BaseStorage`` backed by ``SessionManager``, with aiogram's contract:
+
+    * every ``StorageKey`` field keeps sessions apart (topics, business connections,
+      destinies);
+    * any state works: a registered group's states are steps of its session type (its
+      TTL, title, schema version and step check); any other state is stored whole under
+      the ``fsm`` type with the manager's default TTL;
+    * data set without a state is kept; ``set_state(None)`` keeps the data, as in
+      ``MemoryStorage``; a key with neither state nor data has no session (``clear``
+      ends it, audited as completed or cancelled).
+
+    ``close_grace``: how long ``close`` waits for the updates in hand to finish.
+    """
+
+    def __init__(
+        self,
+        manager: SessionManager,
+        groups: Mapping[str, str] | None = None,
+        *,
+        close_grace: float = 30.0,
+    ) -> None:
         self.manager = manager
+        if manager.types.get(DEFAULT_SESSION_TYPE) is None:
+            manager.types.register(SessionType(name=DEFAULT_SESSION_TYPE, title="FSM"))
+        self.in_hand = UpdatesInHand()
+        self.close_grace = close_grace
         # StatesGroup full name -> session type name, filled by ``add_flow``.
         self._type_of_group: dict[str, str] = dict(groups or {})
         self._group_of_type: dict[str, str] = {v: k for k, v in self._type_of_group.items()}
@@ -128,26 +186,34 @@ class SessionStorage(BaseStorage):
         return spec
 
     def type_of_state(self, state: str) -> tuple[str, str]:
-        """``(session type, step)`` of an aiogram state string."""
-        group, step = _split(state)
-        try:
-            return self._type_of_group[group], step
-        except KeyError:
-            raise ValueError(f"state {state!r} belongs to no registered flow") from None
+        """``(session type, step)`` of an aiogram state string: a registered group's
+        type and step name, else the ``fsm`` type and the whole state."""
+        group, _, step = state.rpartition(":")
+        session_type = self._type_of_group.get(group) if group else None
+        if session_type is None:
+            return DEFAULT_SESSION_TYPE, state
+        return session_type, step
 
     def state_of(self, session: AdminSession | None) -> str | None:
         """The aiogram state string of a stored session."""
         if session is None or session.step is None:
             return None
+        if session.session_type == DEFAULT_SESSION_TYPE:
+            return session.step
         group = self._group_of_type.get(session.session_type)
         return None if group is None else f"{group}:{session.step}"
 
     @staticmethod
     def session_key(key: StorageKey) -> SessionKey:
-        """Sessions are per (bot, chat, user); topics and other destinies are not used."""
-        if key.destiny != DEFAULT_DESTINY:
-            raise ValueError(f"destiny {key.destiny!r} is not supported")
-        return SessionKey(bot_id=key.bot_id, chat_id=key.chat_id, user_id=key.user_id)
+        """The session key of every ``StorageKey`` field."""
+        return SessionKey(
+            bot_id=key.bot_id,
+            chat_id=key.chat_id,
+            user_id=key.user_id,
+            thread_id=key.thread_id,
+            business_connection_id=key.business_connection_id,
+            destiny=key.destiny,
+        )
 
     # -- unit of work -----------------------------------------------------------------------
 
@@ -219,7 +285,7 @@ class SessionStorage(BaseStorage):
         # A second write in one update: the first one's event comes first in the trail.
         self._announce(pending)
         event: EventKind
-        if pending.state is None:
+        if pending.state is None and not pending.data:
             if before is not None:
                 if pending.outcome == "cancelled":
                     await self.manager.cancel(before, by=pending.cancelled_by)
@@ -227,7 +293,7 @@ class SessionStorage(BaseStorage):
                     await self.manager.finish(before)
             after = None
         else:
-            session_type, step = self.type_of_state(pending.state)
+            session_type, step = self._target(pending)
             if before is None or pending.new_id is not None or before.session_type != session_type:
                 after = await self.manager.start(
                     pending.key,
@@ -255,6 +321,14 @@ class SessionStorage(BaseStorage):
         pending.new_id = None
         pending.dirty = False
 
+    def _target(self, pending: _Pending) -> tuple[str, str | None]:
+        """The session type and step to write; data without a state stays in the
+        session type it has (else ``fsm``)."""
+        if pending.state is not None:
+            return self.type_of_state(pending.state)
+        before = pending.session
+        return (before.session_type if before is not None else DEFAULT_SESSION_TYPE), None
+
     # -- BaseStorage -------------------------------------------------------------------------
 
     async def get_state(self, key: StorageKey) -> str | None:
@@ -271,7 +345,12 @@ class SessionStorage(BaseStorage):
         if new_state is not None:
             session_type, _ = self.type_of_state(new_state)
             open_type = self.type_of_state(pending.state)[0] if pending.state else None
-            if open_type != session_type:
+            if open_type != session_type and not (
+                # Data kept without a state carries on into the state's session.
+                open_type is None
+                and pending.session is not None
+                and pending.session.session_type == session_type
+            ):
                 # A new flow gets its id now, so this update's buttons can carry it.
                 pending.new_id = new_session_id()
         pending.state = new_state
@@ -280,13 +359,18 @@ class SessionStorage(BaseStorage):
             await self._write(pending)
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+        if not isinstance(data, dict):
+            raise DataNotDictLikeError(
+                f"Data must be a dict or dict-like object, got {type(data).__name__}"
+            )
         pending, transient = await self._open(key)
         pending.data = dict(data)
         pending.dirty = True
-        if transient and pending.state is not None:
+        if transient:
             await self._write(pending)
 
     async def close(self) -> None:
+        await self.in_hand.wait_idle(self.close_grace)
         await self.manager.store.close()
 
     # -- for handlers ------------------------------------------------------------------------
@@ -361,15 +445,21 @@ class SessionIsolation(BaseEventIsolation):
 
     @asynccontextmanager
     async def lock(self, key: StorageKey) -> AsyncGenerator[None, None]:
-        async with self.locks.lock(self.storage.session_key(key)):
-            token = self.storage.begin(key)
-            try:
-                yield
-                await self.storage.commit(key)
-            finally:
-                self.storage.end(key, token)
+        in_hand = self.storage.in_hand
+        in_hand.enter()
+        try:
+            async with self.locks.lock(self.storage.session_key(key)):
+                token = self.storage.begin(key)
+                try:
+                    yield
+                    await self.storage.commit(key)
+                finally:
+                    self.storage.end(key, token)
+        finally:
+            in_hand.leave()
 
     async def close(self) -> None:
+        await self.storage.in_hand.wait_idle(self.storage.close_grace)
         await self.locks.close()
 
 

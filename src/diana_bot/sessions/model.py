@@ -20,16 +20,69 @@ APPLIED_UPDATES_KEY = "__applied_updates__"
 MAX_APPLIED_UPDATES = 20
 
 
+# aiogram's ``DEFAULT_DESTINY``, repeated so the store does not need aiogram.
+DEFAULT_DESTINY = "default"
+
+
 @dataclass(frozen=True, slots=True)
 class SessionKey:
-    """Who a session belongs to: one active session per (bot, chat, user)."""
+    """Who a session belongs to: every field of aiogram's ``StorageKey``.
+
+    ``thread_id`` (a forum topic), ``business_connection_id`` and ``destiny`` (aiogram
+    Scenes and aiogram_dialog keep their own records under other destinies) keep
+    sessions apart like bot, chat and user do. Stores keep those three as one text
+    column, ``scope``: '' in the usual case (no topic, no business connection, the
+    default destiny), else a JSON list; one text keeps the unique key free of NULLs,
+    which SQL would count as all different.
+    """
 
     bot_id: int
     chat_id: int
     user_id: int
+    thread_id: int | None = None
+    business_connection_id: str | None = None
+    destiny: str = DEFAULT_DESTINY
+
+    @property
+    def scope(self) -> str:
+        """The fields beyond (bot, chat, user) as one stored text; '' for none."""
+        if (
+            self.thread_id is None
+            and self.business_connection_id is None
+            and self.destiny == DEFAULT_DESTINY
+        ):
+            return ""
+        return json.dumps(
+            [self.thread_id, self.business_connection_id, self.destiny],
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_parts(cls, bot_id: Any, chat_id: Any, user_id: Any, scope: str) -> SessionKey:
+        """The key of stored parts; ValueError when ``scope`` is not one ``scope`` wrote."""
+        if not scope:
+            return cls(int(bot_id), int(chat_id), int(user_id))
+        parts = json.loads(scope)
+        if not isinstance(parts, list) or len(parts) != 3:
+            raise ValueError(f"unreadable key scope {scope!r}")
+        thread, business, destiny = parts
+        if not (thread is None or (isinstance(thread, int) and not isinstance(thread, bool))):
+            raise ValueError(f"unreadable key scope {scope!r}")
+        if not (business is None or isinstance(business, str)) or not isinstance(destiny, str):
+            raise ValueError(f"unreadable key scope {scope!r}")
+        return cls(int(bot_id), int(chat_id), int(user_id), thread, business, destiny)
+
+    @classmethod
+    def parse(cls, text: str) -> SessionKey:
+        """Inverse of ``str(key)``; ValueError on anything else."""
+        bot, chat, user, *scope = text.split(":", 3)
+        return cls.from_parts(bot, chat, user, scope[0] if scope else "")
 
     def __str__(self) -> str:
-        return f"{self.bot_id}:{self.chat_id}:{self.user_id}"
+        base = f"{self.bot_id}:{self.chat_id}:{self.user_id}"
+        scope = self.scope
+        return f"{base}:{scope}" if scope else base
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,8 +32,9 @@ _COLUMNS = (
     "id, session_type, schema_version, current_step, session_data, created_at, "
     "updated_at, expires_at, version"
 )
-_KEYED = f"bot_id, chat_id, user_id, {_COLUMNS}"
-_BY_KEY = "bot_id = $1 AND chat_id = $2 AND user_id = $3"
+# The key's scope comes last, so a row's id stays at index 3 as in every backend.
+_KEYED = f"bot_id, chat_id, user_id, {_COLUMNS}, scope"
+_BY_KEY = "bot_id = $1 AND chat_id = $2 AND user_id = $3 AND scope = $4"
 
 
 def asyncpg_dsn(url: str) -> str:
@@ -62,8 +63,8 @@ class PostgresSessionStore(SessionStore):
 
     @staticmethod
     def _decode(row: Any) -> AdminSession:
-        key = SessionKey(int(row[0]), int(row[1]), int(row[2]))
-        return session_from_row(key, tuple(row)[3:])
+        key = SessionKey.from_parts(row[0], row[1], row[2], row[-1])
+        return session_from_row(key, tuple(row)[3:-1])
 
     def _decode_quietly(self, row: Any) -> AdminSession | None:
         try:
@@ -87,6 +88,7 @@ class PostgresSessionStore(SessionStore):
                 key.bot_id,
                 key.chat_id,
                 key.user_id,
+                key.scope,
             )
             if row is None:
                 return None
@@ -145,6 +147,7 @@ class PostgresSessionStore(SessionStore):
                     key.bot_id,
                     key.chat_id,
                     key.user_id,
+                    key.scope,
                 )
                 displaced = None
                 if row is not None:
@@ -160,13 +163,14 @@ class PostgresSessionStore(SessionStore):
                     # A savepoint, so a lost race leaves the outer transaction usable.
                     async with conn.transaction():
                         await conn.execute(
-                            "INSERT INTO admin_sessions (bot_id, chat_id, user_id, id, "
+                            "INSERT INTO admin_sessions (bot_id, chat_id, user_id, scope, id, "
                             "session_type, schema_version, current_step, session_data, "
                             "created_at, updated_at, expires_at, version) "
-                            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
                             key.bot_id,
                             key.chat_id,
                             key.user_id,
+                            key.scope,
                             session.id,
                             session.session_type,
                             session.schema_version,
@@ -223,10 +227,11 @@ class PostgresSessionStore(SessionStore):
         async with self.pool.acquire() as conn:
             row = await conn.fetchrow(
                 f"DELETE FROM admin_sessions WHERE {_BY_KEY} "
-                f"AND ($4::text IS NULL OR id = $4) RETURNING {_KEYED}",
+                f"AND ($5::text IS NULL OR id = $5) RETURNING {_KEYED}",
                 key.bot_id,
                 key.chat_id,
                 key.user_id,
+                key.scope,
                 session_id,
             )
         return None if row is None else self._decode_quietly(row)

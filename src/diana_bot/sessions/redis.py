@@ -2,7 +2,9 @@
 
 Layout under ``prefix`` (default ``diana``):
 
-* ``{prefix}:session:{bot}:{chat}:{user}``: a hash with every ``AdminSession`` field.
+* ``{prefix}:session:{key}``: a hash with every ``AdminSession`` field, where ``{key}``
+  is ``str(SessionKey)``: ``bot:chat:user``, then ``:scope`` for a topic, a business
+  connection or another destiny.
   Times are integer microseconds since the epoch (exact in Lua's doubles and in
   sorted-set scores up to 2^53), ``step`` is JSON so ``None`` survives, ``data`` is
   the encoded JSON text.
@@ -158,11 +160,11 @@ if rk then push(out, rk, rec) end
 return out
 """
 
-# ARGV: now, limit, type or '', ':user' or ''. Active (or unreadable) sessions, oldest
+# ARGV: now, limit, type or '', user id or ''. Active (or unreadable) sessions, oldest
 # first. Stale entries are collected and dropped after the walk so indexes stay put.
 _LIST = """
 local now, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
-local stype, suffix = ARGV[3], ARGV[4]
+local stype, user = ARGV[3], ARGV[4]
 local out, stale = {}, {}
 local n, start = 0, 0
 while n < limit do
@@ -175,7 +177,7 @@ while n < limit do
     if not rec or rec[1] ~= id then
       stale[#stale + 1] = id
     elseif (stype == '' or rec[3] == stype)
-        and (suffix == '' or string.sub(rk, -#suffix) == suffix) then
+        and (user == '' or string.match(rec[2] or '', '^[^:]*:[^:]*:([^:]*)') == user) then
       local exp = tonumber(rec[9])
       if not exp or exp > now then
         push(out, rk, rec)
@@ -280,13 +282,12 @@ def decode_record(fields: Sequence[bytes | str | None]) -> AdminSession:
         raise ValueError(f"missing fields: {', '.join(missing)}")
     present = cast("Sequence[bytes | str]", fields)
     sid, key, stype, schema, step, data, created, updated, expires, version = present
-    bot, chat, user = _text(key).split(":")
     step_value = json.loads(step)
     if step_value is not None and not isinstance(step_value, str):
         raise ValueError("step is not a string")
     row = (_text(sid), _text(stype), schema, step_value, data, created,
            updated, expires, version)  # fmt: skip
-    return session_from_row(SessionKey(int(bot), int(chat), int(user)), row, from_micros)
+    return session_from_row(SessionKey.parse(_text(key)), row, from_micros)
 
 
 class InFlightLimit:
@@ -356,6 +357,14 @@ class RedisKeys:
     def record(self, key: SessionKey) -> str:
         """The hash holding the session of ``key``."""
         return f"{self.prefix}:session:{key}"
+
+    def user_of(self, record: str) -> int | None:
+        """The user id in a record's name; None for a name this layout did not write."""
+        parts = record.removeprefix(f"{self.prefix}:session:").split(":", 3)
+        try:
+            return int(parts[2])
+        except (IndexError, ValueError):
+            return None
 
 
 class RedisSessionStore(SessionStore):
@@ -499,8 +508,8 @@ class RedisSessionStore(SessionStore):
     async def list_active(
         self, *, session_type: str | None = None, user_id: int | None = None, limit: int = 1000
     ) -> list[AdminSession]:
-        suffix = "" if user_id is None else f":{user_id}"
-        args = [to_micros(self.clock.now()), limit, session_type or "", suffix]
+        user = "" if user_id is None else str(user_id)
+        args = [to_micros(self.clock.now()), limit, session_type or "", user]
         reply = await self._run(self._list_script, None, args)
         found = []
         for entry in self._decode_entries(reply):
@@ -574,14 +583,17 @@ class RedisSessionStore(SessionStore):
         # Page through the id index, deleting each page atomically: like a SQL DELETE, a
         # session inserted meanwhile may or may not be caught. HSCAN may repeat an id;
         # the script finds it gone the second time.
-        suffix = "" if user_id is None else f":{user_id}"
         removed: list[AdminSession] = []
         cursor = 0
         while True:
             async with self._in_flight:
                 cursor, page = await self.client.hscan(self._indexes[0], cursor, count=500)
             pairs = cast("dict[bytes | str, bytes | str]", page).items()
-            ids = [_text(sid) for sid, name in pairs if _text(name).endswith(suffix)]
+            ids = [
+                _text(sid)
+                for sid, name in pairs
+                if user_id is None or self.keys.user_of(_text(name)) == user_id
+            ]
             if ids:
                 reply = await self._run(self._delete_ids_script, None, [session_type or "", *ids])
                 removed.extend(

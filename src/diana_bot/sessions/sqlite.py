@@ -44,12 +44,14 @@ _COLUMNS = (
     "id, session_type, schema_version, current_step, session_data, created_at, "
     "updated_at, expires_at, version"
 )
-_KEYED = f"bot_id, chat_id, user_id, {_COLUMNS}"
+# The key's scope comes last, so a row's id stays at index 3 as in every backend.
+_KEYED = f"bot_id, chat_id, user_id, {_COLUMNS}, scope"
+_BY_KEY = "bot_id = ? AND chat_id = ? AND user_id = ? AND scope = ?"
 _BUSY_RETRY_S = 10.0
 _INSERT = (
-    "INSERT INTO admin_sessions (bot_id, chat_id, user_id, id, session_type, schema_version, "
-    "current_step, session_data, created_at, updated_at, expires_at, version) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO admin_sessions (bot_id, chat_id, user_id, scope, id, session_type, "
+    "schema_version, current_step, session_data, created_at, updated_at, expires_at, version) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -91,8 +93,8 @@ class SqliteSessionStore(SessionStore):
             delay = min(delay * 2, 0.05)
 
     def _decode(self, row: tuple[Any, ...]) -> AdminSession:
-        key = SessionKey(int(row[0]), int(row[1]), int(row[2]))
-        return session_from_row(key, row[3:], parse_sqlite_time)
+        key = SessionKey.from_parts(row[0], row[1], row[2], row[-1])
+        return session_from_row(key, row[3:-1], parse_sqlite_time)
 
     def _decode_or_drop(self, row: tuple[Any, ...]) -> AdminSession | None:
         try:
@@ -106,8 +108,8 @@ class SqliteSessionStore(SessionStore):
 
     async def get(self, key: SessionKey) -> AdminSession | None:
         row = self._conn.execute(
-            f"SELECT {_KEYED} FROM admin_sessions WHERE bot_id = ? AND chat_id = ? AND user_id = ?",
-            (key.bot_id, key.chat_id, key.user_id),
+            f"SELECT {_KEYED} FROM admin_sessions WHERE {_BY_KEY}",
+            (key.bot_id, key.chat_id, key.user_id, key.scope),
         ).fetchone()
         if row is None:
             return None
@@ -170,11 +172,13 @@ class SqliteSessionStore(SessionStore):
         """INSERT the session; with ``if_free`` a taken key inserts nothing (False)."""
         key = session.key
         cursor = self._conn.execute(
-            _INSERT + (" ON CONFLICT (bot_id, chat_id, user_id) DO NOTHING" if if_free else ""),
+            _INSERT
+            + (" ON CONFLICT (bot_id, chat_id, user_id, scope) DO NOTHING" if if_free else ""),
             (
                 key.bot_id,
                 key.chat_id,
                 key.user_id,
+                key.scope,
                 session.id,
                 session.session_type,
                 session.schema_version,
@@ -199,9 +203,8 @@ class SqliteSessionStore(SessionStore):
         conn.execute("BEGIN IMMEDIATE")
         try:
             row = conn.execute(
-                f"SELECT {_KEYED} FROM admin_sessions "
-                "WHERE bot_id = ? AND chat_id = ? AND user_id = ?",
-                (key.bot_id, key.chat_id, key.user_id),
+                f"SELECT {_KEYED} FROM admin_sessions WHERE {_BY_KEY}",
+                (key.bot_id, key.chat_id, key.user_id, key.scope),
             ).fetchone()
             displaced = None
             if row is not None:
@@ -256,10 +259,10 @@ class SqliteSessionStore(SessionStore):
 
     async def delete(self, key: SessionKey, session_id: str | None = None) -> AdminSession | None:
         sql = (
-            "DELETE FROM admin_sessions WHERE bot_id = ? AND chat_id = ? AND user_id = ? "
+            f"DELETE FROM admin_sessions WHERE {_BY_KEY} "
             f"AND (? IS NULL OR id = ?) RETURNING {_KEYED}"
         )
-        args = (key.bot_id, key.chat_id, key.user_id, session_id, session_id)
+        args = (key.bot_id, key.chat_id, key.user_id, key.scope, session_id, session_id)
         rows = await self._retry(self._fetch_all, sql, args)
         decoded = [self._decode_quietly(r) for r in rows]
         return next((s for s in decoded if s is not None), None)

@@ -113,6 +113,7 @@ TEXTS.update(
         "flow.type.tariff_creation": "tariff creation",
         "flow.type.tariff_edit": "tariff edit",
         "flow.type.deactivation": "deactivation",
+        "flow.type.fsm": "other conversation",
         "flow.need_text": "✍ Please answer with a text message.",
         "session.unfinished": (
             "⏸ You have {flow} unfinished (step {step}).\nContinue it or discard it?"

@@ -119,6 +119,7 @@ TEXTS.update(
         "flow.type.tariff_creation": "creación de tarifa",
         "flow.type.tariff_edit": "edición de tarifa",
         "flow.type.deactivation": "desactivación",
+        "flow.type.fsm": "otra conversación",
         "flow.need_text": "✍ Responde con un mensaje de texto.",
         "session.unfinished": (
             "⏸ Tienes {flow} sin terminar (paso {step}).\n¿Quieres continuar o descartarlo?"
