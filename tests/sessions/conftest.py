@@ -124,6 +124,20 @@ async def make_harness(name: str, request: pytest.FixtureRequest, clock: FakeClo
 
 @pytest.fixture(params=BACKENDS)
 async def harness(request: pytest.FixtureRequest, clock: FakeClock) -> AsyncIterator[Harness]:
+    async for h in _open_harness(request, clock):
+        yield h
+
+
+@pytest.fixture(params=DURABLE_BACKENDS)
+async def durable_harness(
+    request: pytest.FixtureRequest, clock: FakeClock
+) -> AsyncIterator[Harness]:
+    """A harness on a backend whose data outlives its store (a restart is real)."""
+    async for h in _open_harness(request, clock):
+        yield h
+
+
+async def _open_harness(request: pytest.FixtureRequest, clock: FakeClock) -> AsyncIterator[Harness]:
     h = await make_harness(str(request.param), request, clock)
     opened: list[Any] = []
     h_reopen = h.reopen
