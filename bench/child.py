@@ -33,12 +33,12 @@ def memory_kib() -> dict[str, int]:
 
 
 async def _run(database_url: str) -> dict[str, object]:
+    from aiogram_durable.sweeper import Sweeper
     from bench.telegram import TOKEN, UpdateFactory, stub_bot
     from diana_bot.bootstrap import build_container
     from diana_bot.bot.factory import build_dispatcher, build_services
     from diana_bot.config import Settings
     from diana_bot.log_setup import configure_logging
-    from diana_bot.sessions.sweeper import Sweeper
 
     configure_logging("WARNING")
     imported = time.monotonic()

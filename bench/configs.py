@@ -22,19 +22,19 @@ from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.fsm.storage.redis import RedisStorage
 
+from aiogram_durable.audit import AuditLog, MemoryAuditLog, SqlAuditLog
+from aiogram_durable.backends import SessionBackend, open_backend
+from aiogram_durable.clock import SystemClock
+from aiogram_durable.fsm import SessionIsolation, SessionStorage
+from aiogram_durable.locks import LocalKeyLocks
+from aiogram_durable.manager import SessionManager
+from aiogram_durable.memory import MemorySessionStore
+from aiogram_durable.redelivery import SkipAppliedUpdates
+from aiogram_durable.types import SessionTypes
 from bench.env import BenchEnv
 from bench.flow import FLOW_NAME, FlowCounters, TariffFlow, build_router
 from bench.telegram import stub_bot
-from diana_bot.clock import SystemClock
 from diana_bot.db.engine import create_engine
-from diana_bot.sessions.audit import AuditLog, MemoryAuditLog, SqlAuditLog
-from diana_bot.sessions.backends import SessionBackend, open_backend
-from diana_bot.sessions.fsm import SessionIsolation, SessionStorage
-from diana_bot.sessions.locks import LocalKeyLocks
-from diana_bot.sessions.manager import SessionManager
-from diana_bot.sessions.memory import MemorySessionStore
-from diana_bot.sessions.redelivery import SkipAppliedUpdates
-from diana_bot.sessions.types import SessionTypes
 
 
 @dataclass
@@ -75,12 +75,7 @@ async def diana_target(env: BenchEnv, database: str, *, sql_audit: bool = True) 
     if database == "memory":
         backend = SessionBackend(MemorySessionStore(clock), LocalKeyLocks())
     else:
-        backend = await open_backend(
-            "redis" if database == "redis" else "sql",
-            database_url=url,
-            redis_url=redis_url,
-            clock=clock,
-        )
+        backend = await open_backend(redis_url or url, clock=clock)
     engine = create_engine(url)
     audit: AuditLog = SqlAuditLog(engine) if sql_audit else MemoryAuditLog()
     manager = SessionManager(

@@ -15,8 +15,8 @@ from pathlib import Path
 import asyncpg
 import redis.asyncio
 
+from aiogram_durable.testing import PostgresServer, RedisServer
 from diana_bot.db.migrate import upgrade_async
-from diana_bot.testing.servers import PostgresServer, RedisServer
 
 _TEMPLATE = "bench_template"
 

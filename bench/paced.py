@@ -14,8 +14,8 @@ import threading
 import time
 from datetime import timedelta
 
-from diana_bot.sessions.model import SessionKey
-from diana_bot.sessions.store import SessionStore
+from aiogram_durable.model import SessionKey
+from aiogram_durable.store import SessionStore
 
 _TTL = timedelta(hours=1)
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from diana_bot.sessions.postgres import PostgresSessionStore
-from diana_bot.sessions.sqlite import SqliteSessionStore
+from aiogram_durable.postgres import PostgresSessionStore
+from aiogram_durable.sqlite import SqliteSessionStore
 
 if TYPE_CHECKING:
     from bench.sweep import Copy
 
-INDEX = "ix_admin_sessions_expires_at"
+INDEX = "ix_durable_sessions_expires_at"
 BATCH = 500  # the sweeper's default batch, as in bench.sweep
 
 
@@ -65,5 +65,5 @@ def full_scans(plan: list[str]) -> list[str]:
         line.strip()
         for line in plan
         if not line.startswith("--")
-        and ("Seq Scan on admin_sessions" in line or line.strip() == "SCAN admin_sessions")
+        and ("Seq Scan on durable_sessions" in line or line.strip() == "SCAN durable_sessions")
     ]

@@ -172,7 +172,7 @@ def _sweep_section(s: dict[str, Any]) -> list[str]:
             shown = [ln for ln in plan if ("Scan" in ln or "SEARCH" in ln or "SCAN" in ln)]
         lines += [
             f"Plan of one sweep batch on {backend} at {int(size):,} sessions "
-            f"({used} `ix_admin_sessions_expires_at`{also}):",
+            f"({used} `ix_durable_sessions_expires_at`{also}):",
             "",
             "```",
             *shown,

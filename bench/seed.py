@@ -37,7 +37,7 @@ r(i, e) AS (
     ELSE :now + 3600000000 + (abs(random()) % 3600000000) END
   FROM n
 )
-INSERT INTO admin_sessions (id, bot_id, chat_id, user_id, session_type, schema_version,
+INSERT INTO durable_sessions (id, bot_id, chat_id, user_id, session_type, schema_version,
   current_step, session_data, created_at, updated_at, expires_at, version)
 SELECT lower(hex(randomblob(16))), :bot, :base + i, :base + i, :type, 1, :step, :data,
   printf('%s.%06d', datetime((e - 600000000) / 1000000, 'unixepoch'), (e - 600000000) % 1000000),
@@ -48,7 +48,7 @@ FROM r
 """
 
 _PG_LOAD = """
-INSERT INTO admin_sessions (id, bot_id, chat_id, user_id, session_type, schema_version,
+INSERT INTO durable_sessions (id, bot_id, chat_id, user_id, session_type, schema_version,
   current_step, session_data, created_at, updated_at, expires_at, version)
 SELECT md5(random()::text || i::text), $1::bigint, $2::bigint + i, $2::bigint + i, $3, 1, $4, $5,
   e - interval '10 minutes', e - interval '10 minutes', e, 1
@@ -113,7 +113,7 @@ async def load_postgres(dsn: str, count: int, expired_fraction: float, now: date
             now,
             count,
         )
-        await conn.execute("VACUUM ANALYZE admin_sessions")
+        await conn.execute("VACUUM ANALYZE durable_sessions")
     finally:
         await conn.close()
 

@@ -20,11 +20,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from aiogram_durable.urls import asyncpg_dsn, sqlite_path
 from bench import seed
 from bench.env import BenchEnv
 from bench.stats import Summary
-from diana_bot.db.engine import sqlite_path
-from diana_bot.sessions.postgres import asyncpg_dsn
 
 STORED = (0, 100_000)
 # The checkout root, so the child imports this ``bench`` package.

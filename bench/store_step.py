@@ -15,16 +15,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from aiogram_durable.clock import SystemClock
+from aiogram_durable.memory import MemorySessionStore
+from aiogram_durable.model import SessionKey
+from aiogram_durable.postgres import PostgresSessionStore
+from aiogram_durable.redis import RedisSessionStore
+from aiogram_durable.sqlite import SqliteSessionStore
+from aiogram_durable.store import SessionStore
+from aiogram_durable.urls import sqlite_path
 from bench.env import BenchEnv
 from bench.stats import Summary, latency_summary
-from diana_bot.clock import SystemClock
-from diana_bot.db.engine import sqlite_path
-from diana_bot.sessions.memory import MemorySessionStore
-from diana_bot.sessions.model import SessionKey
-from diana_bot.sessions.postgres import PostgresSessionStore
-from diana_bot.sessions.redis import RedisSessionStore
-from diana_bot.sessions.sqlite import SqliteSessionStore
-from diana_bot.sessions.store import SessionStore
 
 BACKENDS = ("memory", "sqlite", "postgresql", "redis")
 SESSIONS = 1000

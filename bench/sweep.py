@@ -34,21 +34,21 @@ from typing import Any
 
 import asyncpg
 
+from aiogram_durable.audit import MemoryAuditLog
+from aiogram_durable.clock import SystemClock
+from aiogram_durable.manager import SessionManager
+from aiogram_durable.model import SessionKey
+from aiogram_durable.postgres import PostgresSessionStore
+from aiogram_durable.sqlite import SqliteSessionStore
+from aiogram_durable.store import SessionStore
+from aiogram_durable.sweeper import Sweeper
+from aiogram_durable.types import SessionTypes
+from aiogram_durable.urls import asyncpg_dsn, sqlite_path
 from bench import seed
 from bench.env import BenchEnv
 from bench.paced import PacedSteps
 from bench.plans import explain, full_scans, uses_index
 from bench.stats import Summary, percentile
-from diana_bot.clock import SystemClock
-from diana_bot.db.engine import sqlite_path
-from diana_bot.sessions.audit import MemoryAuditLog
-from diana_bot.sessions.manager import SessionManager
-from diana_bot.sessions.model import SessionKey
-from diana_bot.sessions.postgres import PostgresSessionStore, asyncpg_dsn
-from diana_bot.sessions.sqlite import SqliteSessionStore
-from diana_bot.sessions.store import SessionStore
-from diana_bot.sessions.sweeper import Sweeper
-from diana_bot.sessions.types import SessionTypes
 
 SIZES = (10_000, 100_000, 1_000_000)
 BATCH = 500

@@ -149,7 +149,7 @@ def _sweep_targets(results: Results) -> list[Verdict]:
         verdicts.append(
             Verdict(
                 f"sweep batch plan, {backend} ({sizes} sessions)",
-                "uses ix_admin_sessions_expires_at (EXPLAIN)",
+                "uses ix_durable_sessions_expires_at (EXPLAIN)",
                 measured,
                 not missing and not scanned,
             )

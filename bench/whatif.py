@@ -13,7 +13,7 @@ gain, on the same benchmark harness. Each prints median figures over ``--runs``.
   ``LocalKeyLocks`` (two round trips fewer per update).
 * ``pg-sweep``: the store's sweep statement against ``id = ANY(ARRAY(…))`` at 100k.
 * ``sqlite-sweep``: one sweep of 100k sessions (50k expired) straight on sqlite3, with
-  other batch sizes, pragmas, or without ``ix_admin_sessions_user_id``.
+  other batch sizes, pragmas, or without ``ix_durable_sessions_user_id``.
 """
 
 from __future__ import annotations
@@ -30,17 +30,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from aiogram_durable.codec import sqlite_time
+from aiogram_durable.fsm import SessionIsolation
+from aiogram_durable.locks import LocalKeyLocks
+from aiogram_durable.model import SessionRecord
+from aiogram_durable.postgres import PostgresSessionStore
 from bench import seed, sweep
 from bench.configs import Target, diana_target, memory_target
 from bench.dispatch import run_pass
 from bench.env import BenchEnv
 from bench.stats import latency_summary
 from diana_bot.log_setup import configure_logging
-from diana_bot.sessions.codec import sqlite_time
-from diana_bot.sessions.fsm import SessionIsolation
-from diana_bot.sessions.locks import LocalKeyLocks
-from diana_bot.sessions.model import AdminSession
-from diana_bot.sessions.postgres import PostgresSessionStore
 
 EXPERIMENTS = ("breakdown", "pg-locks", "pg-sweep", "sqlite-sweep")
 
@@ -48,10 +48,10 @@ EXPERIMENTS = ("breakdown", "pg-locks", "pg-sweep", "sqlite-sweep")
 class AnyArraySweepStore(PostgresSessionStore):
     """The PostgreSQL store with the recommended sweep statement."""
 
-    async def sweep(self, limit: int) -> list[AdminSession]:
+    async def sweep(self, limit: int) -> list[SessionRecord]:
         async with self.pool.acquire() as conn:
             rows = await conn.fetch(
-                "DELETE FROM admin_sessions WHERE id = ANY(ARRAY(SELECT id FROM admin_sessions "
+                "DELETE FROM durable_sessions WHERE id = ANY(ARRAY(SELECT id FROM durable_sessions "
                 "WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED)) "
                 "RETURNING bot_id, chat_id, user_id, id, session_type, schema_version, "
                 "current_step, session_data, created_at, updated_at, expires_at, version",
@@ -131,7 +131,7 @@ async def pg_sweep(env: BenchEnv, runs: int) -> None:
 
 
 _SWEEP_SQL = (
-    "DELETE FROM admin_sessions WHERE id IN (SELECT id FROM admin_sessions "
+    "DELETE FROM durable_sessions WHERE id IN (SELECT id FROM durable_sessions "
     "WHERE expires_at <= ? ORDER BY expires_at LIMIT ?) RETURNING *"
 )
 
@@ -175,10 +175,10 @@ async def sqlite_sweep(env: BenchEnv, runs: int) -> None:
             ["PRAGMA cache_size=-65536", "PRAGMA wal_autocheckpoint=10000"],
             [],
         ),
-        "batch 5,000 without ix_admin_sessions_user_id": (
+        "batch 5,000 without ix_durable_sessions_user_id": (
             5000,
             [],
-            ["DROP INDEX ix_admin_sessions_user_id"],
+            ["DROP INDEX ix_durable_sessions_user_id"],
         ),
     }
     work = base.with_name("whatif_work.db")

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from diana_bot.clock import FakeClock
+from aiogram_durable.clock import FakeClock
+from aiogram_durable.testing import PostgresServer, RedisServer
 from diana_bot.db.engine import create_engine
 from diana_bot.db.migrate import upgrade_async
-from diana_bot.testing.servers import PostgresServer, RedisServer
 
 _db_counter = itertools.count()
 

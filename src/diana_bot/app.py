@@ -16,6 +16,8 @@ import structlog
 from aiogram import Bot
 from aiogram.types import BotCommand
 
+from aiogram_durable.fsm import FlushBeforeSend
+from aiogram_durable.sweeper import Sweeper
 from diana_bot.bootstrap import Container, build_container
 from diana_bot.bot.dispatcher import DianaDispatcher
 from diana_bot.bot.factory import build_bot, build_dispatcher, build_services
@@ -24,8 +26,6 @@ from diana_bot.bot.notifier import notify_expired
 from diana_bot.bot.services import BotServices
 from diana_bot.bot.ui import TELEGRAM_FAILURES, best_effort, failure_text
 from diana_bot.config import Settings, require_webhook
-from diana_bot.sessions.fsm import FlushBeforeSend
-from diana_bot.sessions.sweeper import Sweeper
 from diana_bot.web.app import RetryingSite, build_web_app, start_site
 from diana_bot.web.metrics import Metrics
 

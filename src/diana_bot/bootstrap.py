@@ -11,17 +11,18 @@ from datetime import timedelta
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from diana_bot.clock import Clock, SystemClock
+from aiogram_durable.audit import SqlAuditLog
+from aiogram_durable.backends import SessionBackend, open_backend
+from aiogram_durable.clock import Clock, SystemClock
+from aiogram_durable.fsm import SessionStorage
+from aiogram_durable.manager import SessionManager
+from aiogram_durable.types import SessionTypes
+from aiogram_durable.urls import is_sqlite
 from diana_bot.config import Settings
 from diana_bot.db.budget import ConnectionBudget
-from diana_bot.db.engine import create_engine, create_sessionmaker, is_sqlite
+from diana_bot.db.engine import create_engine, create_sessionmaker
 from diana_bot.db.migrate import upgrade_async
 from diana_bot.domain import ChannelService, TariffService
-from diana_bot.sessions.audit import SqlAuditLog
-from diana_bot.sessions.backends import SessionBackend, open_backend
-from diana_bot.sessions.fsm import SessionStorage
-from diana_bot.sessions.manager import SessionManager
-from diana_bot.sessions.types import SessionTypes
 
 log = structlog.get_logger(__name__)
 
@@ -52,6 +53,15 @@ class Container:
         await self.engine.dispose()
 
 
+def session_store_url(settings: Settings) -> str:
+    """The URL of the session store: the database, or Redis with SESSION_BACKEND=redis."""
+    if settings.session_backend == "redis":
+        if settings.redis_url is None:
+            raise ValueError("REDIS_URL is required for the redis backend")
+        return settings.redis_url.get_secret_value()
+    return settings.database_url.get_secret_value()
+
+
 async def build_container(
     settings: Settings, *, clock: Clock | None = None, migrate: bool | None = None
 ) -> Container:
@@ -68,11 +78,12 @@ async def build_container(
     engine = create_engine(url, pool_size=budget.engine)
     sessionmaker = create_sessionmaker(engine)
     backend = await open_backend(
-        settings.session_backend,
-        database_url=url,
-        redis_url=settings.redis_url.get_secret_value() if settings.redis_url else None,
+        session_store_url(settings),
         clock=clock,
-        budget=budget,
+        store_pool=budget.store or None,
+        lock_pool=max(1, budget.locks),
+        # Keeps the Redis keys and advisory lock ids Diana has always used.
+        namespace="diana",
     )
     audit = SqlAuditLog(engine)
     manager = SessionManager(

@@ -17,11 +17,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from aiogram_durable.audit import AuditEvent
+from aiogram_durable.model import SessionRecord
 from diana_bot.bootstrap import Container, build_container
 from diana_bot.bot.dispatcher import is_outage
 from diana_bot.config import ConfigError, load_settings
-from diana_bot.sessions.audit import AuditEvent
-from diana_bot.sessions.model import AdminSession
 
 app = typer.Typer(help="Inspect and repair admin sessions.", no_args_is_help=True)
 
@@ -70,7 +70,7 @@ def _run(work: Callable[[Container], Awaitable[T]]) -> T:
         raise
 
 
-def _session_json(s: AdminSession, now: datetime) -> dict[str, Any]:
+def _session_json(s: SessionRecord, now: datetime) -> dict[str, Any]:
     return {
         "id": s.id,
         "user_id": s.key.user_id,
@@ -100,7 +100,7 @@ def _event_json(e: AuditEvent) -> dict[str, Any]:
     }
 
 
-def _sessions_table(sessions: list[AdminSession], now: datetime) -> Table:
+def _sessions_table(sessions: list[SessionRecord], now: datetime) -> Table:
     table = Table("id", "user", "chat", "type", "step", "age", "expires in")
     for s in sessions:
         table.add_row(
@@ -127,7 +127,7 @@ def list_sessions(
 ) -> None:
     """List open sessions, oldest first."""
 
-    async def work(c: Container) -> tuple[list[AdminSession], datetime]:
+    async def work(c: Container) -> tuple[list[SessionRecord], datetime]:
         return await c.sessions.list_active(session_type=session_type, user_id=user), c.clock.now()
 
     sessions, now = _run(work)
@@ -143,7 +143,7 @@ def list_sessions(
 def show(session_id: str, as_json: bool = JSON_OPTION) -> None:
     """Show one session, with its data."""
 
-    async def work(c: Container) -> tuple[AdminSession | None, datetime]:
+    async def work(c: Container) -> tuple[SessionRecord | None, datetime]:
         return await c.sessions.get_by_id(session_id), c.clock.now()
 
     session, now = _run(work)
@@ -201,7 +201,7 @@ def clear(
         typer.echo("nothing cleared", err=True)
         raise typer.Exit(EXIT_NOT_FOUND)
 
-    async def work(c: Container) -> list[AdminSession]:
+    async def work(c: Container) -> list[SessionRecord]:
         return await c.sessions.clear(
             user_id=user, session_type=session_type, everything=everything, by="cli"
         )

@@ -14,6 +14,7 @@ import pytest
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 
+from aiogram_durable.store import new_session_id
 from diana_bot.bot import keyboards
 from diana_bot.bot.callbacks import (
     ChannelAct,
@@ -28,7 +29,6 @@ from diana_bot.bot.callbacks import (
 )
 from diana_bot.domain import EDITABLE_FIELDS, Channel, Tariff
 from diana_bot.domain.ids import MAX_ROW_ID
-from diana_bot.sessions.store import new_session_id
 from diana_bot.texts import Translator
 
 NOW = datetime(2026, 12, 3, tzinfo=UTC)

@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
+from aiogram_durable.audit import SqlAuditLog
+from aiogram_durable.clock import SystemClock
+from aiogram_durable.manager import SessionManager
+from aiogram_durable.model import SessionKey
+from aiogram_durable.sqlite import SqliteSessionStore
+from aiogram_durable.types import SessionType, SessionTypes
 from diana_bot.cli import main
-from diana_bot.clock import SystemClock
 from diana_bot.db.engine import create_engine
 from diana_bot.db.migrate import upgrade_async
-from diana_bot.sessions.audit import SqlAuditLog
-from diana_bot.sessions.manager import SessionManager
-from diana_bot.sessions.model import SessionKey
-from diana_bot.sessions.sqlite import SqliteSessionStore
-from diana_bot.sessions.types import SessionType, SessionTypes
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -140,7 +140,7 @@ def test_migrate_creates_the_four_tables(db: str, capsys: pytest.CaptureFixture[
     with sqlite3.connect(path) as conn:
         names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     conn.close()
-    assert {"channels", "tariffs", "admin_sessions", "admin_session_events"} <= names
+    assert {"channels", "tariffs", "durable_sessions", "durable_session_events"} <= names
 
 
 def test_help_on_every_command(capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,11 +7,11 @@ import asyncio
 import asyncpg
 import pytest
 
+from aiogram_durable.model import SessionKey
+from aiogram_durable.testing import PostgresServer
 from diana_bot.bootstrap import build_container
 from diana_bot.config import ConfigError, load_settings
 from diana_bot.db.budget import ConnectionBudget
-from diana_bot.sessions.model import SessionKey
-from diana_bot.testing.servers import PostgresServer
 
 
 def test_the_budget_is_split_and_adds_up() -> None:

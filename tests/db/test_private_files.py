@@ -6,9 +6,9 @@ import os
 import stat
 from pathlib import Path
 
+from aiogram_durable.model import SessionKey
 from diana_bot.bootstrap import build_container
 from diana_bot.config import load_settings
-from diana_bot.sessions.model import SessionKey
 
 
 def _mode(path: Path) -> int:

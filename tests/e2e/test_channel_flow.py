@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from diana_bot.db.models import AdminSessionRow, ChannelRow
+from aiogram_durable.schema import sessions as session_rows
+from diana_bot.db.models import ChannelRow
 from diana_bot.localapi import BotApiUser, BotMessage, LocalBotApi
 from tests.support.botproc import ADMIN, STRANGER, BotProcess
 from tests.support.chat import AdminChat
-from tests.support.db import rows
+from tests.support.db import records, rows
 
 CHANNEL = -1001111111111
 OTHER = -1002222222222
@@ -45,7 +46,7 @@ async def test_every_way_to_name_a_channel_and_every_mistake(
     msg = await chat.send("-1004444444444")
     assert "Paso 1 de 2" in msg.text
     assert "Añade el bot al canal como administrador" in msg.text
-    sessions = await rows(e2e_db_url, select(AdminSessionRow))
+    sessions = await records(e2e_db_url, select(session_rows))
     assert [(s.session_type, s.current_step) for s in sessions] == [("channel_registration", "ref")]
 
     # @username: getChat gives the title (escaped when shown).
@@ -122,7 +123,7 @@ async def test_only_admins_get_in(
         assert answer.show_alert
         assert answer.text == "⛔ Este panel es solo para administradores."
     # The admin's open session is untouched.
-    sessions = await rows(e2e_db_url, select(AdminSessionRow))
+    sessions = await records(e2e_db_url, select(session_rows))
     assert [(s.user_id, s.session_type, s.current_step) for s in sessions] == [
         (ADMIN, "channel_registration", "ref"),
     ]

@@ -6,33 +6,36 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from diana_bot.clock import SystemClock
+from aiogram_durable.clock import SystemClock
+from aiogram_durable.schema import events as session_events
+from aiogram_durable.schema import sessions as session_rows
 from diana_bot.db.engine import create_engine, create_sessionmaker
-from diana_bot.db.models import AdminSessionEventRow, AdminSessionRow, ChannelRow, TariffRow
+from diana_bot.db.models import ChannelRow, TariffRow
 from diana_bot.domain import TariffService
 from diana_bot.localapi import BotApiUser, LocalBotApi
 from tests.support.botproc import ADMIN, BotProcess
 from tests.support.chat import AdminChat
-from tests.support.db import rows
+from tests.support.db import records, rows
 from tests.support.waiting import eventually
 
 VIP_ID = -1005555555555
 
 
-async def _one_session(url: str) -> AdminSessionRow:
-    sessions = await rows(url, select(AdminSessionRow))
+async def _one_session(url: str) -> Any:
+    sessions = await records(url, select(session_rows))
     assert len(sessions) == 1
-    session: AdminSessionRow = sessions[0]
+    session: Any = sessions[0]
     return session
 
 
-async def _trail(url: str, session_id: str) -> list[AdminSessionEventRow]:
-    query = select(AdminSessionEventRow).where(AdminSessionEventRow.session_id == session_id)
-    return await rows(url, query.order_by(AdminSessionEventRow.id))
+async def _trail(url: str, session_id: str) -> list[Any]:
+    query = select(session_events).where(session_events.c.session_id == session_id)
+    return await records(url, query.order_by(session_events.c.id))
 
 
 async def _audited(url: str, session_id: str, event: str) -> bool:
@@ -94,7 +97,7 @@ async def test_kill9_at_every_step_of_every_flow(
     assert [(t.name, str(t.price), t.duration_days) for t in stored] == [
         ("Semana Plus", "9.99", 7),
     ]
-    assert await rows(e2e_db_url, select(AdminSessionRow)) == []
+    assert await records(e2e_db_url, select(session_rows)) == []
     assert bot.starts == 8
 
 
@@ -179,7 +182,7 @@ async def test_confirm_twice_concurrently_and_redelivered_creates_one(
     # The duplicate was skipped (not answered), one press created, one found it gone.
     assert sorted(a.text or "" for a in answers) == ["", "Esta sesión ya no está activa."]
     assert len(await rows(e2e_db_url, select(TariffRow))) == 1
-    assert await rows(e2e_db_url, select(AdminSessionRow)) == []
+    assert await records(e2e_db_url, select(session_rows)) == []
 
 
 async def test_crash_between_row_and_session_end_creates_one(
@@ -201,7 +204,7 @@ async def test_crash_between_row_and_session_end_creates_one(
     created = await chat.press(summary, "✅ Confirmar")
     assert "creada" in created.text
     assert len(await rows(e2e_db_url, select(TariffRow))) == 1
-    assert await rows(e2e_db_url, select(AdminSessionRow)) == []
+    assert await records(e2e_db_url, select(session_rows)) == []
 
 
 @pytest.mark.bot_env(SESSION_TTL_SECONDS=2, SESSION_SWEEP_INTERVAL_SECONDS=0.2)
@@ -231,4 +234,4 @@ async def test_expiry_tells_the_admin_and_strips_the_keyboard(
     assert sent.callback_query_id is not None
     answer = await user.wait_callback_answer(sent.callback_query_id)
     assert answer.text == "Esta sesión ya no está activa."
-    assert await rows(e2e_db_url, select(AdminSessionRow)) == []
+    assert await records(e2e_db_url, select(session_rows)) == []

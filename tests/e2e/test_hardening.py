@@ -13,14 +13,15 @@ import aiohttp
 import pytest
 from sqlalchemy import select, text
 
+from aiogram_durable.schema import sessions as session_rows
+from aiogram_durable.testing import free_port
 from diana_bot.db.engine import create_engine
-from diana_bot.db.models import AdminSessionRow, ChannelRow, TariffRow
+from diana_bot.db.models import ChannelRow, TariffRow
 from diana_bot.localapi import BotApiUser, BotMessage, LocalBotApi
-from diana_bot.testing.servers import free_port
 from tests.e2e.test_tariff_flow import VIP2_ID, VIP_ID, open_create, register_channel
 from tests.support.botproc import ADMIN, STRANGER, BotProcess, bot_env
 from tests.support.chat import AdminChat
-from tests.support.db import rows
+from tests.support.db import records, rows
 
 TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 BAD_GATEWAY_PAGE = "<html><body><h1>502 Bad Gateway</h1></body></html>"
@@ -143,11 +144,11 @@ async def test_edit_while_another_flow_is_open_and_forged_ids(
     await register_channel(chat, VIP2_ID, "Diana VIP 2")
     pick = await open_create(chat)
     assert "¿Para qué canal VIP?" in pick.text
-    session = (await rows(e2e_db_url, select(AdminSessionRow)))[0]
+    session = (await records(e2e_db_url, select(session_rows)))[0]
     sent = await user.press(ADMIN, pick.message_id, f"f:{session.id[:8]}:pick:{2**70}", forge=True)
     shown = await user.wait_bot_message(ADMIN, after=sent.seq)
     assert "No encuentro ese canal" in shown.text and "¿Para qué canal VIP?" in shown.text
-    after = (await rows(e2e_db_url, select(AdminSessionRow)))[0]
+    after = (await records(e2e_db_url, select(session_rows)))[0]
     assert (after.id, after.current_step) == (session.id, "channel")
     stored = await rows(e2e_db_url, select(TariffRow))
     assert [(str(t.price), t.duration_days, t.is_active) for t in stored] == [("10.00", 30, True)]
@@ -183,7 +184,7 @@ async def test_deactivation_asks_with_a_session_token(
     sent = await user.press(ADMIN, gone.message_id, f"t:edit:{tariff.id}:price", forge=True)
     refused = await user.wait_bot_message(ADMIN, after=sent.seq)
     assert "ya no está activa" in refused.text
-    assert await rows(e2e_db_url, select(AdminSessionRow)) == []
+    assert await records(e2e_db_url, select(session_rows)) == []
 
 
 @pytest.mark.parametrize("e2e_db_url", ["postgresql"], indirect=True)
@@ -197,7 +198,7 @@ async def test_an_unexpected_error_is_answered_once_and_changes_nothing(
     await chat.send("10")
     await chat.send("30")
     summary = await chat.send("Plata")
-    before = await rows(e2e_db_url, select(AdminSessionRow))
+    before = await records(e2e_db_url, select(session_rows))
     # A fault no outage explains: the table the service writes to is gone.
     await _sql(e2e_db_url, "ALTER TABLE tariffs RENAME TO tariffs_away")
     try:
@@ -206,7 +207,7 @@ async def test_an_unexpected_error_is_answered_once_and_changes_nothing(
     finally:
         await _sql(e2e_db_url, "ALTER TABLE tariffs_away RENAME TO tariffs")
     assert failed.text == "⚠ Algo salió mal, inténtalo de nuevo."
-    after = await rows(e2e_db_url, select(AdminSessionRow))
+    after = await records(e2e_db_url, select(session_rows))
     assert [(s.id, s.current_step, s.version) for s in after] == [
         (s.id, s.current_step, s.version) for s in before
     ]
@@ -334,7 +335,7 @@ async def test_the_panel_lives_in_the_private_chat(
     # A price typed in the group is not the private flow's input.
     await user.send_text(ADMIN, "15", chat_id=GROUP)
     await metered.wait_for(REFUSED, lambda v: v >= refused_before + 2)
-    sessions = await rows(pg_url, select(AdminSessionRow))
+    sessions = await records(pg_url, select(session_rows))
     assert [(s.chat_id, s.current_step) for s in sessions] == [(ADMIN, "price")]
     assert len(api.world.messages(GROUP)) == 1
     step2 = await chat.send("15")

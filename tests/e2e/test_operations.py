@@ -14,12 +14,13 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 
-from diana_bot.db.models import AdminSessionRow, ChannelRow, TariffRow
+from aiogram_durable.schema import sessions as session_rows
+from aiogram_durable.testing import PostgresServer, RedisServer, free_port
+from diana_bot.db.models import ChannelRow, TariffRow
 from diana_bot.localapi import BotApiUser, LocalBotApi
-from diana_bot.testing.servers import PostgresServer, RedisServer, free_port
 from tests.support.botproc import ADMIN, OTHER_ADMIN, BotProcess, bot_env
 from tests.support.chat import AdminChat
-from tests.support.db import rows
+from tests.support.db import records, rows
 from tests.support.proxy import RoundRobinProxy
 from tests.support.waiting import eventually
 
@@ -147,7 +148,7 @@ async def test_two_webhook_processes_share_the_work(
         expired = [m for m in await user.messages(OTHER_ADMIN) if "expiró" in m.text]
         assert len(expired) == 1
         if shared_backend.get("SESSION_BACKEND") != "redis":
-            assert await rows(url, select(AdminSessionRow)) == []
+            assert await records(url, select(session_rows)) == []
     finally:
         for proc in procs:
             if proc.proc is not None:
@@ -235,7 +236,7 @@ async def test_sigterm_finishes_the_update_in_hand(
     assert await bot.terminate_wait() == 0
     shown = await chat.last()
     assert "Paso 1 de 2" in shown.text
-    sessions = await rows(e2e_db_url, select(AdminSessionRow))
+    sessions = await records(e2e_db_url, select(session_rows))
     assert [(s.session_type, s.current_step) for s in sessions] == [
         ("channel_registration", "ref"),
     ]

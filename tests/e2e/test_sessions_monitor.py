@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from diana_bot.db.models import AdminSessionEventRow, AdminSessionRow
+from aiogram_durable.schema import events as session_events
+from aiogram_durable.schema import sessions as session_rows
 from diana_bot.localapi import BotApiUser, LocalBotApi
 from tests.support.botproc import ADMIN, OTHER_ADMIN, TOKEN, BotProcess
 from tests.support.chat import AdminChat
-from tests.support.db import rows
+from tests.support.db import records
 
 
 async def test_monitor_lists_clears_and_tells_the_owner(
@@ -48,12 +49,12 @@ async def test_monitor_lists_clears_and_tells_the_owner(
     assert "¿Cerrar las 1 sesiones abiertas?" in ask.text
     done = await me.press(ask, "✅ Confirmar")
     assert "No hay sesiones abiertas" in done.text
-    assert await rows(e2e_db_url, select(AdminSessionRow)) == []
+    assert await records(e2e_db_url, select(session_rows)) == []
     events = await me.press(done, "📜 Últimos eventos")
     assert "cleared" in events.text and f"por {ADMIN}" in events.text
 
-    audit = await rows(
-        e2e_db_url, select(AdminSessionEventRow).where(AdminSessionEventRow.event == "cleared")
+    audit = await records(
+        e2e_db_url, select(session_events).where(session_events.c.event == "cleared")
     )
     assert [(e.user_id, e.detail) for e in audit] == [
         (OTHER_ADMIN, {"by": ADMIN}),

@@ -22,9 +22,9 @@ import pytest
 import redis.asyncio as aioredis
 from sqlalchemy import text
 
+from aiogram_durable.testing import PostgresServer, RedisServer
 from diana_bot.db.engine import create_engine
 from diana_bot.sandbox import ADMIN_ID, Sandbox, database_notice, run_sandbox
-from diana_bot.testing.servers import PostgresServer, RedisServer
 
 JsonDict = dict[str, Any]
 WAIT_S = 60.0
@@ -145,7 +145,7 @@ async def test_the_configured_database_and_redis_are_ignored(
     url = opened.split("open ", 1)[1].split(" ", 1)[0]
     await bot_answers_admin(http, url)  # a session was opened, somewhere
 
-    assert {"alembic_version", "admin_sessions", "tariffs"} <= tables(own)
+    assert {"alembic_version", "durable_sessions", "tariffs"} <= tables(own)
     assert await redis.dbsize() == 0
     await redis.aclose()
     assert await pg_tables(production_pg) == 0
@@ -196,7 +196,7 @@ async def test_the_cli_uses_the_db_file_and_says_so_first(tmp_path: Path) -> Non
             await proc.wait()
         stderr.close()
     assert sorted(os.listdir(tmp_path)) == [".env", "chosen.db", "stderr.log"]
-    assert {"alembic_version", "admin_sessions"} <= tables(chosen)
+    assert {"alembic_version", "durable_sessions"} <= tables(chosen)
 
 
 # ---------------------------------------------------------------------- the page

@@ -19,3 +19,13 @@ async def rows(url: str, query: Select[Any]) -> list[Any]:
             return list((await session.scalars(query)).all())
     finally:
         await engine.dispose()
+
+
+async def records(url: str, query: Select[Any]) -> list[Any]:
+    """All rows a Core query returns (the session tables are the library's, not ORM)."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return list((await conn.execute(query)).all())
+    finally:
+        await engine.dispose()

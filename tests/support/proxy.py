@@ -7,7 +7,7 @@ import itertools
 import aiohttp
 from aiohttp import web
 
-from diana_bot.testing.servers import free_port
+from aiogram_durable.testing import free_port
 
 
 class RoundRobinProxy:

@@ -21,10 +21,10 @@ from aiogram.types import Update
 from redis import exceptions as redis_errors
 from sqlalchemy import exc as sa_errors
 
+from aiogram_durable.fsm import UpdatesInHand
 from diana_bot.bot.middlewares.auth import AdminGate, Verdict
 from diana_bot.bot.services import BotServices
 from diana_bot.bot.ui import Screen, best_effort, send
-from diana_bot.sessions.fsm import UpdatesInHand
 from diana_bot.web.metrics import Metrics
 
 log = structlog.get_logger(__name__)

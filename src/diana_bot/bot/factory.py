@@ -8,13 +8,13 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 
+from aiogram_durable.fsm import SessionIsolation
+from aiogram_durable.redelivery import SkipAppliedUpdates
 from diana_bot.bootstrap import Container
 from diana_bot.bot.dispatcher import DianaDispatcher
 from diana_bot.bot.handlers import build_router, describe
 from diana_bot.bot.services import BotServices
 from diana_bot.config import TELEGRAM_OFFICIAL_API, Settings
-from diana_bot.sessions.fsm import SessionIsolation
-from diana_bot.sessions.redelivery import SkipAppliedUpdates
 from diana_bot.texts import Translator
 from diana_bot.web.metrics import Metrics
 

@@ -6,16 +6,16 @@ import math
 
 from aiogram import Bot
 
+from aiogram_durable.model import SessionRecord
 from diana_bot.bot.services import BotServices
 from diana_bot.bot.ui import PROMPT_KEY, Screen, send, strip_keyboard
-from diana_bot.sessions.model import AdminSession
 
 
-def flow_name(svc: BotServices, session: AdminSession) -> str:
+def flow_name(svc: BotServices, session: SessionRecord) -> str:
     return svc.tr(f"flow.type.{session.session_type}")
 
 
-async def _strip_prompt(bot: Bot, svc: BotServices, session: AdminSession) -> None:
+async def _strip_prompt(bot: Bot, svc: BotServices, session: SessionRecord) -> None:
     # Sessions written by earlier releases kept the prompt in their data.
     prompt_id = session.data.get(PROMPT_KEY)
     if prompt_id is None:
@@ -24,7 +24,7 @@ async def _strip_prompt(bot: Bot, svc: BotServices, session: AdminSession) -> No
         await strip_keyboard(bot, session.key.chat_id, prompt_id)
 
 
-async def notify_expired(bot: Bot, svc: BotServices, session: AdminSession) -> None:
+async def notify_expired(bot: Bot, svc: BotServices, session: SessionRecord) -> None:
     """The sweeper's hook: say which flow expired after how long, strip its keyboard."""
     ttl = svc.sessions.ttl_of(session.session_type)
     minutes = max(1, math.ceil(ttl.total_seconds() / 60))
@@ -36,7 +36,7 @@ async def notify_expired(bot: Bot, svc: BotServices, session: AdminSession) -> N
     )
 
 
-async def notify_cleared(bot: Bot, svc: BotServices, session: AdminSession) -> None:
+async def notify_cleared(bot: Bot, svc: BotServices, session: SessionRecord) -> None:
     """Tell the owner of a session an admin cleared, and strip its keyboard."""
     await _strip_prompt(bot, svc, session)
     await send(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from aiogram_durable.manager import SessionManager
 from diana_bot.domain import ChannelService, TariffService
-from diana_bot.sessions.manager import SessionManager
 from diana_bot.texts import Translator
 
 

@@ -9,22 +9,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as OrmSession
 
-from diana_bot.private_files import create_private_file
+from aiogram_durable.files import create_private_file
+from aiogram_durable.urls import is_sqlite
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
-
-
-def is_sqlite(url: str) -> bool:
-    """True for a SQLite URL."""
-    return make_url(url).get_backend_name() == "sqlite"
-
-
-def sqlite_path(url: str) -> str:
-    """The file path of a SQLite URL (``:memory:`` is refused: sessions must be durable)."""
-    database = make_url(url).database
-    if not database or database == ":memory:":
-        raise ValueError("DATABASE_URL: SQLite needs a file path, not an in-memory database")
-    return database
 
 
 def create_engine(url: str, *, pool_size: int | None = None) -> AsyncEngine:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -18,8 +17,6 @@ from sqlalchemy import (
     MetaData,
     Numeric,
     String,
-    Text,
-    UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -76,49 +73,3 @@ class TariffRow(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1)
     idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
-
-
-class AdminSessionRow(Base):
-    """The seed's "Opción 1": one row per open admin conversation."""
-
-    __tablename__ = "admin_sessions"
-    __table_args__ = (
-        UniqueConstraint("bot_id", "chat_id", "user_id", "scope", name="uq_admin_sessions_key"),
-        Index("ix_admin_sessions_expires_at", "expires_at"),
-        Index("ix_admin_sessions_user_id", "user_id"),
-    )
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    bot_id: Mapped[int] = mapped_column(BigInteger)
-    chat_id: Mapped[int] = mapped_column(BigInteger)
-    user_id: Mapped[int] = mapped_column(BigInteger)
-    # Topic, business connection and destiny of the StorageKey; '' for none (SessionKey).
-    scope: Mapped[str] = mapped_column(String(512), server_default="")
-    session_type: Mapped[str] = mapped_column(String(50))
-    schema_version: Mapped[int] = mapped_column(Integer)
-    current_step: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    # Encoded JSON text on every backend, so all of them behave alike.
-    session_data: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    version: Mapped[int] = mapped_column(Integer)
-
-
-class AdminSessionEventRow(Base):
-    """The audit trail: one row per session lifecycle event."""
-
-    __tablename__ = "admin_session_events"
-    __table_args__ = (
-        Index("ix_admin_session_events_at", "at"),
-        Index("ix_admin_session_events_session_id", "session_id"),
-    )
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    session_id: Mapped[str] = mapped_column(String(32))
-    user_id: Mapped[int] = mapped_column(BigInteger)
-    session_type: Mapped[str] = mapped_column(String(50))
-    event: Mapped[str] = mapped_column(String(20))
-    step: Mapped[str | None] = mapped_column(String(255), nullable=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    detail: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)

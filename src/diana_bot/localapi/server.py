@@ -16,7 +16,7 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from diana_bot.clock import Clock
+from aiogram_durable.clock import Clock
 from diana_bot.localapi.actions import UserActions
 from diana_bot.localapi.control import (
     add_control_routes,

@@ -9,8 +9,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
-from diana_bot.sessions.audit import EVENT_KINDS, AuditEvent
-from diana_bot.sessions.manager import SessionManager
+from aiogram_durable.audit import EVENT_KINDS, AuditEvent
+from aiogram_durable.manager import SessionManager
 
 log = structlog.get_logger(__name__)
 

@@ -19,6 +19,7 @@ from aiogram.types import (
     MessageOriginUser,
 )
 
+from aiogram_durable.fsm import finish_flow, session_id_of
 from diana_bot.bot import keyboards
 from diana_bot.bot.callbacks import Flow
 from diana_bot.bot.handlers.flowkit import is_current, renders, token
@@ -27,7 +28,6 @@ from diana_bot.bot.states import ChannelRegistration
 from diana_bot.bot.ui import TELEGRAM_FAILURES, Event, Screen, answer, failure_text, prompt, show
 from diana_bot.domain import ChannelAlreadyRegistered, DomainError, ValidationError
 from diana_bot.domain.parsing import parse_channel_ref
-from diana_bot.sessions.fsm import finish_flow, session_id_of
 
 log = structlog.get_logger(__name__)
 router = Router(name=__name__)

@@ -15,6 +15,7 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
 
+from aiogram_durable.fsm import finish_flow
 from diana_bot.bot import keyboards
 from diana_bot.bot.callbacks import Flow
 from diana_bot.bot.handlers.flowkit import is_current, renders, token
@@ -23,7 +24,6 @@ from diana_bot.bot.services import BotServices
 from diana_bot.bot.states import Deactivation
 from diana_bot.bot.ui import Event, Screen, answer, prompt
 from diana_bot.domain import DomainError
-from diana_bot.sessions.fsm import finish_flow
 
 router = Router(name=__name__)
 

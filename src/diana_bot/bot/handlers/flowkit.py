@@ -8,12 +8,12 @@ from aiogram import Bot
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
 
+from aiogram_durable.fsm import session_id_of
 from diana_bot.bot import keyboards
 from diana_bot.bot.callbacks import Flow, token_of
 from diana_bot.bot.services import BotServices
 from diana_bot.bot.states import STEP_NUMBERS
 from diana_bot.bot.ui import Event, Screen, answer, show
-from diana_bot.sessions.fsm import session_id_of
 
 # state -> renders that step's prompt again (filled by the flow modules).
 Renderer = Callable[[Bot, Event, FSMContext, BotServices, tuple[str, ...]], Awaitable[None]]

@@ -7,6 +7,7 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
+from aiogram_durable.fsm import cancel_flow
 from diana_bot.bot import keyboards
 from diana_bot.bot.callbacks import Resume, split_follow_up
 from diana_bot.bot.handlers import channel_flow, deactivation, tariff_create, tariff_edit
@@ -14,7 +15,6 @@ from diana_bot.bot.handlers.flowkit import flow_title, is_current, render_curren
 from diana_bot.bot.handlers.screens import show_root
 from diana_bot.bot.services import BotServices
 from diana_bot.bot.ui import Event, Screen, answer, show
-from diana_bot.sessions.fsm import cancel_flow
 
 router = Router(name=__name__)
 

@@ -10,6 +10,7 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
+from aiogram_durable.fsm import finish_flow, session_id_of
 from diana_bot.bot import keyboards
 from diana_bot.bot.callbacks import Flow
 from diana_bot.bot.handlers.flowkit import is_current, renders, token
@@ -25,7 +26,6 @@ from diana_bot.domain import (
     parse_name,
     parse_price,
 )
-from diana_bot.sessions.fsm import finish_flow, session_id_of
 
 router = Router(name=__name__)
 

@@ -1,4 +1,9 @@
-"""Alembic environment: async engine, URL from the caller, batch mode for SQLite."""
+"""Alembic environment: async engine, URL from the caller, batch mode for SQLite.
+
+The session tables belong to aiogram_durable, which migrates them itself: its
+migrations run first, on the same connection and in the same transaction, with their
+own version table; autogenerate leaves its tables alone.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +12,24 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from aiogram_durable import schema as durable_schema
 from diana_bot.db.engine import create_engine
 from diana_bot.db.models import Base
 
 target_metadata = Base.metadata
 
 
+def _not_the_librarys(name: str | None, type_: str, _parent: object) -> bool:
+    return not durable_schema.is_ours(name, type_)
+
+
 def _configure(connection: Connection) -> None:
+    # Diana's revisions from 0004 on read the library's tables: they come first.
+    durable_schema.upgrade_connection(connection)
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        include_name=_not_the_librarys,
         # SQLite cannot ALTER most things; batch mode recreates the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
@@ -28,7 +41,8 @@ def _configure(connection: Connection) -> None:
 async def _run_online(url: str) -> None:
     engine = create_engine(url)
     try:
-        async with engine.connect() as connection:
+        # One transaction for both migration runs: it commits when both succeeded.
+        async with engine.begin() as connection:
             await connection.run_sync(_configure)
     finally:
         await engine.dispose()

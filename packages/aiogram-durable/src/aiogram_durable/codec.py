@@ -1,0 +1,46 @@
+"""Turning stored rows into sessions, shared by the SQL and Redis backends."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aiogram_durable.model import SessionKey, SessionRecord, decode_data
+
+
+def sqlite_time(value: datetime) -> str:
+    """The fixed-width text SQLAlchemy also writes, so text order is time order."""
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def parse_sqlite_time(value: str) -> datetime:
+    """Inverse of ``sqlite_time``: an aware UTC datetime."""
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def session_from_row(
+    key: SessionKey,
+    row: tuple[Any, ...] | Any,
+    parse_time: Any = None,
+) -> SessionRecord:
+    """Build a session from ``(id, type, schema_version, step, data, created, updated,
+    expires, version)``; raises ValueError/TypeError/KeyError on anything undecodable."""
+    sid, stype, schema, step, data, created, updated, expires, version = row
+    if parse_time is not None:
+        created, updated, expires = parse_time(created), parse_time(updated), parse_time(expires)
+    if not isinstance(sid, str) or not isinstance(stype, str) or not stype:
+        raise ValueError("missing id or session type")
+    values, applied = decode_data(data)
+    return SessionRecord(
+        id=sid,
+        key=key,
+        session_type=stype,
+        schema_version=int(schema),
+        step=step,
+        data=values,
+        created_at=created,
+        updated_at=updated,
+        expires_at=expires,
+        version=int(version),
+        applied_updates=applied,
+    )

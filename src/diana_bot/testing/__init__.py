@@ -1,1 +1,0 @@
-"""Tools for tests and benchmarks: throwaway database servers, a fake clock."""
