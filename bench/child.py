@@ -33,7 +33,7 @@ def memory_kib() -> dict[str, int]:
 
 
 async def _run(database_url: str) -> dict[str, object]:
-    from aiogram_durable.sweeper import Sweeper
+    from aiogram_durable import Sweeper
     from bench.telegram import TOKEN, UpdateFactory, stub_bot
     from diana_bot.bootstrap import build_container
     from diana_bot.bot.factory import build_dispatcher, build_services

@@ -22,15 +22,21 @@ from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.fsm.storage.redis import RedisStorage
 
-from aiogram_durable.audit import AuditLog, MemoryAuditLog, SqlAuditLog
-from aiogram_durable.backends import SessionBackend, open_backend
-from aiogram_durable.clock import SystemClock
-from aiogram_durable.fsm import SessionIsolation, SessionStorage
-from aiogram_durable.locks import LocalKeyLocks
-from aiogram_durable.manager import SessionManager
-from aiogram_durable.memory import MemorySessionStore
-from aiogram_durable.redelivery import SkipAppliedUpdates
-from aiogram_durable.types import SessionTypes
+from aiogram_durable import (
+    AuditLog,
+    LocalKeyLocks,
+    MemoryAuditLog,
+    MemorySessionStore,
+    SessionBackend,
+    SessionIsolation,
+    SessionManager,
+    SessionStorage,
+    SessionTypes,
+    SkipAppliedUpdates,
+    SqlAuditLog,
+    SystemClock,
+    open_backend,
+)
 from bench.env import BenchEnv
 from bench.flow import FLOW_NAME, FlowCounters, TariffFlow, build_router
 from bench.telegram import stub_bot

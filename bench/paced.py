@@ -14,8 +14,7 @@ import threading
 import time
 from datetime import timedelta
 
-from aiogram_durable.model import SessionKey
-from aiogram_durable.store import SessionStore
+from aiogram_durable import SessionKey, SessionStore
 
 _TTL = timedelta(hours=1)
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from aiogram_durable.postgres import PostgresSessionStore
-from aiogram_durable.sqlite import SqliteSessionStore
+from aiogram_durable import PostgresSessionStore, SqliteSessionStore
 
 if TYPE_CHECKING:
     from bench.sweep import Copy

@@ -15,13 +15,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from aiogram_durable.clock import SystemClock
-from aiogram_durable.memory import MemorySessionStore
-from aiogram_durable.model import SessionKey
-from aiogram_durable.postgres import PostgresSessionStore
-from aiogram_durable.redis import RedisSessionStore
-from aiogram_durable.sqlite import SqliteSessionStore
-from aiogram_durable.store import SessionStore
+from aiogram_durable import (
+    MemorySessionStore,
+    PostgresSessionStore,
+    RedisSessionStore,
+    SessionKey,
+    SessionStore,
+    SqliteSessionStore,
+    SystemClock,
+)
 from aiogram_durable.urls import sqlite_path
 from bench.env import BenchEnv
 from bench.stats import Summary, latency_summary

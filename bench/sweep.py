@@ -34,15 +34,17 @@ from typing import Any
 
 import asyncpg
 
-from aiogram_durable.audit import MemoryAuditLog
-from aiogram_durable.clock import SystemClock
-from aiogram_durable.manager import SessionManager
-from aiogram_durable.model import SessionKey
-from aiogram_durable.postgres import PostgresSessionStore
-from aiogram_durable.sqlite import SqliteSessionStore
-from aiogram_durable.store import SessionStore
-from aiogram_durable.sweeper import Sweeper
-from aiogram_durable.types import SessionTypes
+from aiogram_durable import (
+    MemoryAuditLog,
+    PostgresSessionStore,
+    SessionKey,
+    SessionManager,
+    SessionStore,
+    SessionTypes,
+    SqliteSessionStore,
+    Sweeper,
+    SystemClock,
+)
 from aiogram_durable.urls import asyncpg_dsn, sqlite_path
 from bench import seed
 from bench.env import BenchEnv

@@ -30,11 +30,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from aiogram_durable import LocalKeyLocks, PostgresSessionStore, SessionIsolation, SessionRecord
 from aiogram_durable.codec import sqlite_time
-from aiogram_durable.fsm import SessionIsolation
-from aiogram_durable.locks import LocalKeyLocks
-from aiogram_durable.model import SessionRecord
-from aiogram_durable.postgres import PostgresSessionStore
 from bench import seed, sweep
 from bench.configs import Target, diana_target, memory_target
 from bench.dispatch import run_pass

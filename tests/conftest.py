@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from aiogram_durable.clock import FakeClock
+from aiogram_durable import FakeClock
 from aiogram_durable.testing import PostgresServer, RedisServer
 from diana_bot.db.engine import create_engine
 from diana_bot.db.migrate import upgrade_async

@@ -16,8 +16,7 @@ import structlog
 from aiogram import Bot
 from aiogram.types import BotCommand
 
-from aiogram_durable.fsm import FlushBeforeSend
-from aiogram_durable.sweeper import Sweeper
+from aiogram_durable import FlushBeforeSend, Sweeper
 from diana_bot.bootstrap import Container, build_container
 from diana_bot.bot.dispatcher import DianaDispatcher
 from diana_bot.bot.factory import build_bot, build_dispatcher, build_services

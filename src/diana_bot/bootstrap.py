@@ -11,12 +11,16 @@ from datetime import timedelta
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from aiogram_durable.audit import SqlAuditLog
-from aiogram_durable.backends import SessionBackend, open_backend
-from aiogram_durable.clock import Clock, SystemClock
-from aiogram_durable.fsm import SessionStorage
-from aiogram_durable.manager import SessionManager
-from aiogram_durable.types import SessionTypes
+from aiogram_durable import (
+    Clock,
+    SessionBackend,
+    SessionManager,
+    SessionStorage,
+    SessionTypes,
+    SqlAuditLog,
+    SystemClock,
+    open_backend,
+)
 from aiogram_durable.urls import is_sqlite
 from diana_bot.config import Settings
 from diana_bot.db.budget import ConnectionBudget

@@ -17,8 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from aiogram_durable.audit import AuditEvent
-from aiogram_durable.model import SessionRecord
+from aiogram_durable import AuditEvent, SessionRecord
 from diana_bot.bootstrap import Container, build_container
 from diana_bot.bot.dispatcher import is_outage
 from diana_bot.config import ConfigError, load_settings

@@ -14,7 +14,7 @@ import pytest
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 
-from aiogram_durable.store import new_session_id
+from aiogram_durable import new_session_id
 from diana_bot.bot import keyboards
 from diana_bot.bot.callbacks import (
     ChannelAct,

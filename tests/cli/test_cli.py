@@ -11,12 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from aiogram_durable.audit import SqlAuditLog
-from aiogram_durable.clock import SystemClock
-from aiogram_durable.manager import SessionManager
-from aiogram_durable.model import SessionKey
-from aiogram_durable.sqlite import SqliteSessionStore
-from aiogram_durable.types import SessionType, SessionTypes
+from aiogram_durable import (
+    SessionKey,
+    SessionManager,
+    SessionType,
+    SessionTypes,
+    SqlAuditLog,
+    SqliteSessionStore,
+    SystemClock,
+)
 from diana_bot.cli import main
 from diana_bot.db.engine import create_engine
 from diana_bot.db.migrate import upgrade_async

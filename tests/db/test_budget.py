@@ -7,7 +7,7 @@ import asyncio
 import asyncpg
 import pytest
 
-from aiogram_durable.model import SessionKey
+from aiogram_durable import SessionKey
 from aiogram_durable.testing import PostgresServer
 from diana_bot.bootstrap import build_container
 from diana_bot.config import ConfigError, load_settings

@@ -6,7 +6,7 @@ import os
 import stat
 from pathlib import Path
 
-from aiogram_durable.model import SessionKey
+from aiogram_durable import SessionKey
 from diana_bot.bootstrap import build_container
 from diana_bot.config import load_settings
 

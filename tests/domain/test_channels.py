@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from aiogram_durable.clock import FakeClock
+from aiogram_durable import FakeClock
 from diana_bot.db.engine import create_sessionmaker
 from diana_bot.domain import (
     Channel,

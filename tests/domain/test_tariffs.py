@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from aiogram_durable.clock import FakeClock
+from aiogram_durable import FakeClock
 from diana_bot.db.engine import create_sessionmaker
 from diana_bot.db.models import TariffRow
 from diana_bot.domain import (

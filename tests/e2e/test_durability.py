@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from aiogram_durable.clock import SystemClock
+from aiogram_durable import SystemClock
 from aiogram_durable.schema import events as session_events
 from aiogram_durable.schema import sessions as session_rows
 from diana_bot.db.engine import create_engine, create_sessionmaker

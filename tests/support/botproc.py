@@ -27,6 +27,9 @@ class BotProcess:
     env: dict[str, str]
     log_path: Path
     args: tuple[str, ...] = ("run",)
+    # What the interpreter runs, and where: Diana by default, or any bot script.
+    program: tuple[str, ...] = ("-m", "diana_bot")
+    cwd: Path = ROOT
     # The Bot API call that says the process is ready: polling, or its webhook registered.
     ready_method: str = "getUpdates"
     proc: asyncio.subprocess.Process | None = None
@@ -39,10 +42,9 @@ class BotProcess:
         log = self.log_path.open("ab")
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable,
-            "-m",
-            "diana_bot",
+            *self.program,
             *self.args,
-            cwd=ROOT,
+            cwd=self.cwd,
             env=self.env,
             stdin=asyncio.subprocess.DEVNULL,
             stdout=log,

@@ -21,7 +21,7 @@ from aiogram.types import Update
 from redis import exceptions as redis_errors
 from sqlalchemy import exc as sa_errors
 
-from aiogram_durable.fsm import UpdatesInHand
+from aiogram_durable import UpdatesInHand
 from diana_bot.bot.middlewares.auth import AdminGate, Verdict
 from diana_bot.bot.services import BotServices
 from diana_bot.bot.ui import Screen, best_effort, send

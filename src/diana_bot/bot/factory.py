@@ -8,8 +8,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 
-from aiogram_durable.fsm import SessionIsolation
-from aiogram_durable.redelivery import SkipAppliedUpdates
+from aiogram_durable import SessionIsolation, SkipAppliedUpdates
 from diana_bot.bootstrap import Container
 from diana_bot.bot.dispatcher import DianaDispatcher
 from diana_bot.bot.handlers import build_router, describe

@@ -6,7 +6,7 @@ import math
 
 from aiogram import Bot
 
-from aiogram_durable.model import SessionRecord
+from aiogram_durable import SessionRecord
 from diana_bot.bot.services import BotServices
 from diana_bot.bot.ui import PROMPT_KEY, Screen, send, strip_keyboard
 

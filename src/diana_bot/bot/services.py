@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aiogram_durable.manager import SessionManager
+from aiogram_durable import SessionManager
 from diana_bot.domain import ChannelService, TariffService
 from diana_bot.texts import Translator
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram.fsm.state import State, StatesGroup
 
-from aiogram_durable.fsm import SessionStorage
+from aiogram_durable import SessionStorage
 
 
 class ChannelRegistration(StatesGroup):

@@ -23,7 +23,7 @@ from aiogram.exceptions import AiogramError, TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
-from aiogram_durable.fsm import note_step
+from aiogram_durable import note_step
 
 log = structlog.get_logger(__name__)
 

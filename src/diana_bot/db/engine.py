@@ -9,7 +9,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as OrmSession
 
-from aiogram_durable.files import create_private_file
+from aiogram_durable import create_private_file
 from aiogram_durable.urls import is_sqlite
 
 SQLITE_BUSY_TIMEOUT_MS = 5000

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from aiogram_durable.clock import Clock
+from aiogram_durable import Clock
 from diana_bot.db.models import ChannelRow
 from diana_bot.domain.errors import ChannelAlreadyRegistered, NotFound, ValidationError
 from diana_bot.domain.ids import is_row_id

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from aiogram_durable.clock import Clock
+from aiogram_durable import Clock
 from diana_bot.db.models import ChannelRow, TariffRow
 from diana_bot.domain.channels import as_utc, check_idempotency_key
 from diana_bot.domain.errors import (

@@ -16,7 +16,7 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from aiogram_durable.clock import Clock
+from aiogram_durable import Clock
 from diana_bot.localapi.actions import UserActions
 from diana_bot.localapi.control import (
     add_control_routes,

@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from aiogram_durable.clock import Clock, SystemClock
+from aiogram_durable import Clock, SystemClock
 from diana_bot.localapi.errors import ApiError, WorldError, default_error
 from diana_bot.localapi.records import (
     MEMBER_STATUSES,

@@ -9,8 +9,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
-from aiogram_durable.audit import EVENT_KINDS, AuditEvent
-from aiogram_durable.manager import SessionManager
+from aiogram_durable import EVENT_KINDS, AuditEvent, SessionManager
 
 log = structlog.get_logger(__name__)
 

@@ -6,7 +6,9 @@ Quick start::
     dp = Dispatcher(**durable.fsm)
     durable.setup(dp, bot)
 
-Everything importable from here is the public API; submodules are implementation.
+The public API: every name importable from here, plus the modules ``schema``
+(tables and migrations), ``urls`` (backend URLs) and ``testing`` (throwaway servers).
+Other submodules are implementation and may change in any release.
 """
 
 from aiogram_durable.audit import (
@@ -20,6 +22,7 @@ from aiogram_durable.audit import (
 from aiogram_durable.backends import SessionBackend, open_backend
 from aiogram_durable.clock import Clock, FakeClock, SystemClock
 from aiogram_durable.durable import Durable, audit_engine, connect
+from aiogram_durable.files import create_private_file
 from aiogram_durable.fsm import (
     DEFAULT_SESSION_TYPE,
     FlushBeforeSend,
@@ -46,7 +49,10 @@ from aiogram_durable.model import (
     SessionRecord,
     VersionConflict,
 )
+from aiogram_durable.postgres import PostgresSessionStore
 from aiogram_durable.redelivery import SkipAppliedUpdates
+from aiogram_durable.redis import RedisSessionStore
+from aiogram_durable.sqlite import SqliteSessionStore
 from aiogram_durable.store import SessionStore, new_session_id
 from aiogram_durable.sweeper import ExpiryHook, Sweeper
 from aiogram_durable.types import SessionType, SessionTypes
@@ -71,7 +77,9 @@ __all__ = [
     "MemoryAuditLog",
     "MemorySessionStore",
     "PostgresKeyLocks",
+    "PostgresSessionStore",
     "RedisKeyLocks",
+    "RedisSessionStore",
     "SessionBackend",
     "SessionDataError",
     "SessionError",
@@ -87,6 +95,7 @@ __all__ = [
     "SessionTypes",
     "SkipAppliedUpdates",
     "SqlAuditLog",
+    "SqliteSessionStore",
     "Sweeper",
     "SystemClock",
     "UpdatesInHand",
@@ -95,6 +104,7 @@ __all__ = [
     "audit_engine",
     "cancel_flow",
     "connect",
+    "create_private_file",
     "finish_flow",
     "new_session_id",
     "note_step",

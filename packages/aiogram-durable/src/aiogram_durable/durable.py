@@ -44,7 +44,10 @@ class Durable:
         self.sweeper = sweeper
         self._owned_engine = owned_engine
         self._closed = False
+        # aiogram's shutdown closes the storage: stop the sweeper and flush the audit
+        # trail first (the audit logs a failed flush, it never raises).
         storage.before_close(self._stop_sweeper)
+        storage.before_close(manager.audit.close)
 
     @property
     def fsm(self) -> dict[str, Any]:

@@ -44,10 +44,13 @@ from aiogram.methods.base import TelegramType
 
 from aiogram_durable.audit import EventKind
 from aiogram_durable.locks import KeyLocks
+from aiogram_durable.logs import get_logger
 from aiogram_durable.manager import SessionManager
 from aiogram_durable.model import SessionKey, SessionRecord, with_applied
 from aiogram_durable.store import new_session_id
 from aiogram_durable.types import SessionType
+
+log = get_logger(__name__)
 
 # The session type of states no registered group owns (aiogram Scenes, aiogram_dialog,
 # plain string states) and of data kept without a state.
@@ -377,8 +380,10 @@ class SessionStorage(BaseStorage):
     async def close(self) -> None:
         await self.in_hand.wait_idle(self.close_grace)
         for hook in self._before_close:
-            await hook()
-        await self.manager.audit.flush()
+            try:
+                await hook()
+            except Exception:  # shutting down: log it, close the rest
+                log.exception("storage.close_hook_failed")
         await self.manager.store.close()
 
     # -- for handlers ------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from aiogram_durable.fsm import cancel_flow
+from aiogram_durable import cancel_flow
 from diana_bot.bot import keyboards
 from diana_bot.bot.callbacks import Flow
 from diana_bot.bot.handlers.flowkit import flow_title, is_current, render_current

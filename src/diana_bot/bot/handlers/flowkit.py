@@ -8,7 +8,7 @@ from aiogram import Bot
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
 
-from aiogram_durable.fsm import session_id_of
+from aiogram_durable import session_id_of
 from diana_bot.bot import keyboards
 from diana_bot.bot.callbacks import Flow, token_of
 from diana_bot.bot.services import BotServices

@@ -7,7 +7,7 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from aiogram_durable.fsm import cancel_flow
+from aiogram_durable import cancel_flow
 from diana_bot.bot import keyboards
 from diana_bot.bot.callbacks import Resume, split_follow_up
 from diana_bot.bot.handlers import channel_flow, deactivation, tariff_create, tariff_edit

@@ -10,7 +10,7 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from aiogram_durable.fsm import finish_flow, session_id_of
+from aiogram_durable import finish_flow, session_id_of
 from diana_bot.bot import keyboards
 from diana_bot.bot.callbacks import Flow
 from diana_bot.bot.handlers.flowkit import is_current, renders, token

@@ -9,7 +9,7 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from aiogram_durable.fsm import cancel_flow, finish_flow
+from aiogram_durable import cancel_flow, finish_flow
 from diana_bot.bot import keyboards
 from diana_bot.bot.callbacks import Flow
 from diana_bot.bot.handlers.flowkit import is_current, renders, token
