@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import asyncpg
 import pytest
 import redis.asyncio as aioredis
 
+from aiogram_durable import FakeClock, SessionRecord, SessionStore, open_backend
 from aiogram_durable import locks as locks_module
 from aiogram_durable.locks import (
     LocalKeyLocks,
@@ -16,9 +18,12 @@ from aiogram_durable.locks import (
     advisory_lock_id,
 )
 from aiogram_durable.model import SessionKey
-from aiogram_durable.testing import PostgresServer, RedisServer
+from aiogram_durable.schema import upgrade
+from aiogram_durable.testing import RedisServer
+from aiogram_durable.urls import asyncpg_dsn
 
 KEY = SessionKey(1, 2, 3)
+HOUR = timedelta(hours=1)
 
 
 async def _exclusive(locks: object, n: int = 50) -> int:
@@ -42,8 +47,15 @@ async def test_local_locks_exclude_and_clean_up() -> None:
     assert locks._locks == {}
 
 
-async def test_postgres_locks_exclude_across_pools(pg_server: PostgresServer) -> None:
-    pools = [await asyncpg.create_pool(pg_server.dsn(), min_size=1, max_size=5) for _ in "ab"]
+@pytest.fixture
+async def locks_dsn(pg_url: str) -> str:
+    """A database with the library's tables (the lock statement reads the session)."""
+    await upgrade(pg_url)
+    return asyncpg_dsn(pg_url)
+
+
+async def test_postgres_locks_exclude_across_pools(locks_dsn: str) -> None:
+    pools = [await asyncpg.create_pool(locks_dsn, min_size=1, max_size=5) for _ in "ab"]
     a, b = PostgresKeyLocks(pools[0]), PostgresKeyLocks(pools[1])
     counter = 0
 
@@ -67,10 +79,10 @@ async def _hold(locks: object, order: list[str], name: str) -> None:
         order.append(name)
 
 
-async def test_postgres_lock_of_a_dead_holder_is_released(pg_server: PostgresServer) -> None:
-    dead = await asyncpg.connect(pg_server.dsn())
+async def test_postgres_lock_of_a_dead_holder_is_released(locks_dsn: str) -> None:
+    dead = await asyncpg.connect(locks_dsn)
     await dead.execute("SELECT pg_advisory_lock($1)", advisory_lock_id(KEY))
-    pool = await asyncpg.create_pool(pg_server.dsn(), min_size=1, max_size=2)
+    pool = await asyncpg.create_pool(locks_dsn, min_size=1, max_size=2)
     locks = PostgresKeyLocks(pool)
     order: list[str] = []
     waiter = asyncio.create_task(_hold(locks, order, "survivor"))
@@ -79,6 +91,49 @@ async def test_postgres_lock_of_a_dead_holder_is_released(pg_server: PostgresSer
     await asyncio.wait_for(waiter, 30)
     assert order == ["survivor"]
     await locks.close()
+
+
+async def test_the_lock_reads_what_the_previous_holder_committed(
+    pg_url: str, clock: FakeClock
+) -> None:
+    # The waiter's read runs after its lock is granted, on a snapshot of its own: it
+    # must see the holder's write, committed while the waiter was already waiting.
+    await upgrade(pg_url)
+    backends = [await open_backend(pg_url, clock=clock) for _ in "ab"]
+    store = backends[0].store
+    session = await store.insert(
+        store.new_session(KEY, "t", schema_version=1, step="s1", data={}, ttl=HOUR),
+        replace=False,
+    )
+    assert session is None
+    seen: list[SessionRecord | None] = []
+
+    async def waiter() -> None:
+        async with backends[1].locks.lock(KEY):
+            seen.append(await backends[1].store.get(KEY))
+
+    async with backends[0].locks.lock(KEY):
+        current = await store.get(KEY)
+        assert current is not None
+        task = asyncio.create_task(waiter())
+        await _until_a_lock_is_awaited(store)
+        await store.save(current, step="s2", data={"n": 2}, ttl=HOUR)
+    await asyncio.wait_for(task, 30)
+    assert [(s.step, s.data, s.version) for s in seen if s is not None] == [("s2", {"n": 2}, 2)]
+    for backend in backends:
+        await backend.close()
+
+
+async def _until_a_lock_is_awaited(store: SessionStore) -> None:
+    pool = store.pool  # type: ignore[attr-defined]
+    for _ in range(3000):  # polls a condition (a lock waiter in pg_locks), not a delay
+        waiting = await pool.fetchval(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        )
+        if waiting:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the second lock never waited")
 
 
 async def test_redis_locks_exclude(redis_server: RedisServer) -> None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from aiogram_durable.clock import Clock, SystemClock
 from aiogram_durable.locks import KeyLocks, LocalKeyLocks, PostgresKeyLocks, RedisKeyLocks
 from aiogram_durable.store import SessionStore
-from aiogram_durable.urls import asyncpg_dsn, backend_of, sqlite_path
+from aiogram_durable.urls import backend_of, sqlite_path
 
 
 @dataclass
@@ -34,6 +35,7 @@ async def open_backend(
     store_pool: int | None = None,
     lock_pool: int = 10,
     namespace: str = "durable",
+    pg_connection_class: type[Any] | None = None,
 ) -> SessionBackend:
     """The backend ``url`` names.
 
@@ -46,7 +48,8 @@ async def open_backend(
       flight.
 
     ``namespace`` prefixes Redis keys and PostgreSQL lock ids, so two bots can share a
-    server; every process of one bot must use the same.
+    server; every process of one bot must use the same. ``pg_connection_class``: an
+    ``asyncpg.Connection`` subclass for both PostgreSQL pools (instrumentation).
     """
     clock = clock or SystemClock()
     backend = backend_of(url)
@@ -64,11 +67,13 @@ async def open_backend(
         from aiogram_durable.sqlite import SqliteSessionStore
 
         return SessionBackend(SqliteSessionStore(sqlite_path(url), clock), LocalKeyLocks())
-    import asyncpg
-
-    from aiogram_durable.postgres import PostgresSessionStore
+    from aiogram_durable.postgres import PostgresSessionStore, create_pool
 
     size = store_pool or 5
-    store = await PostgresSessionStore.connect(url, clock, min_size=min(2, size), max_size=size)
-    pool = await asyncpg.create_pool(asyncpg_dsn(url), min_size=1, max_size=lock_pool)
+    store = await PostgresSessionStore.connect(
+        url, clock, min_size=min(2, size), max_size=size, connection_class=pg_connection_class
+    )
+    pool = await create_pool(
+        url, min_size=1, max_size=lock_pool, connection_class=pg_connection_class
+    )
     return SessionBackend(store, PostgresKeyLocks(pool, namespace=namespace))

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from aiogram_durable.model import SessionKey, SessionRecord, decode_data
+
+
+def _same(value: datetime) -> datetime:
+    return value
 
 
 def sqlite_time(value: datetime) -> str:
@@ -43,4 +48,27 @@ def session_from_row(
         expires_at=expires,
         version=int(version),
         applied_updates=applied,
+    )
+
+
+def insert_values(
+    session: SessionRecord, data_json: str, encode_time: Callable[[datetime], Any] = _same
+) -> tuple[Any, ...]:
+    """A session's values in the SQL stores' INSERT column order (``encode_time`` for
+    backends that store times as text)."""
+    key = session.key
+    return (
+        key.bot_id,
+        key.chat_id,
+        key.user_id,
+        key.scope,
+        session.id,
+        session.session_type,
+        session.schema_version,
+        session.step,
+        data_json,
+        encode_time(session.created_at),
+        encode_time(session.updated_at),
+        encode_time(session.expires_at),
+        session.version,
     )

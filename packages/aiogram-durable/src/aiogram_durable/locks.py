@@ -21,6 +21,7 @@ from redis.exceptions import LockError, RedisError
 
 from aiogram_durable.logs import get_logger
 from aiogram_durable.model import SessionKey
+from aiogram_durable.postgres import LOCK_AND_READ, forget, prefetch
 
 log = get_logger(__name__)
 _FIRST_RETRY_S: Final = 0.005
@@ -79,6 +80,10 @@ def advisory_lock_id(key: SessionKey, namespace: str = "durable") -> int:
 class PostgresKeyLocks:
     """PostgreSQL advisory locks on a pool of their own.
 
+    Taking a key's lock also reads its session (``durable_lock_and_read``, migration
+    d0002), which ``PostgresSessionStore.get`` then uses: an update costs a lock-and-read,
+    a write and an unlock.
+
     ``namespace`` keeps the lock ids of two applications on one database apart;
     every process of one bot must use the same.
     """
@@ -92,11 +97,31 @@ class PostgresKeyLocks:
     async def lock(self, key: SessionKey) -> AsyncIterator[None]:
         async with self._local.lock(key), self._pool.acquire() as conn:
             lock_id = advisory_lock_id(key, self._namespace)
-            await conn.execute("SELECT pg_advisory_lock($1)", lock_id)
+            try:
+                # Lock and read in one round trip; the store's next read of this key
+                # in this update is served from it.
+                rows = await conn.fetch(
+                    LOCK_AND_READ, lock_id, key.bot_id, key.chat_id, key.user_id, key.scope
+                )
+            except BaseException:
+                self._drop(conn)  # cancelled while waiting: the lock may have been granted
+                raise
+            token = prefetch(key, rows[0] if rows else None)
             try:
                 yield
             finally:
-                await conn.execute("SELECT pg_advisory_unlock($1)", lock_id)
+                forget(token)
+                try:
+                    await conn.execute("SELECT pg_advisory_unlock($1)", lock_id)
+                except BaseException:
+                    self._drop(conn)
+                    raise
+
+    @staticmethod
+    def _drop(conn: Any) -> None:
+        """Close a connection that may still hold a lock instead of pooling it again:
+        the server releases a session's locks with it (the pool sends no reset)."""
+        conn.terminate()
 
     async def close(self) -> None:
         await self._pool.close()

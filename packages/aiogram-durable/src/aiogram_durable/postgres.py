@@ -6,13 +6,14 @@ statement; a store step (get + compare-and-set save) is two prepared statements 
 
 from __future__ import annotations
 
+import contextvars
 from datetime import datetime
 from typing import Any
 
 import asyncpg
 
 from aiogram_durable.clock import Clock
-from aiogram_durable.codec import session_from_row
+from aiogram_durable.codec import insert_values, session_from_row
 from aiogram_durable.logs import get_logger
 from aiogram_durable.model import (
     CorruptSession,
@@ -31,6 +32,61 @@ log = get_logger(__name__)
 
 _KEYED = ", ".join(KEYED_COLUMNS)
 _BY_KEY = "bot_id = $1 AND chat_id = $2 AND user_id = $3 AND scope = $4"
+_INSERT = (
+    "INSERT INTO durable_sessions (bot_id, chat_id, user_id, scope, id, session_type, "
+    "schema_version, current_step, session_data, created_at, updated_at, expires_at, version) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+)
+
+
+async def keep_session(_connection: Any) -> None:
+    """A pool ``reset`` that sends nothing.
+
+    asyncpg's default sends ``pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET
+    ALL`` on every release: one more round trip per statement here. These pools never
+    leave session state behind (no cursors, LISTEN or SET; an open transaction is still
+    rolled back by asyncpg itself), and the lock pool drops a connection that may hold a
+    lock instead of returning it (``PostgresKeyLocks``).
+    """
+
+
+async def create_pool(
+    url: str,
+    *,
+    min_size: int,
+    max_size: int,
+    connection_class: type[asyncpg.Connection] | None = None,
+) -> Any:
+    """An asyncpg pool for the session store or its locks."""
+    return await asyncpg.create_pool(
+        asyncpg_dsn(url),
+        min_size=min_size,
+        max_size=max_size,
+        command_timeout=30,
+        reset=keep_session,
+        connection_class=connection_class or asyncpg.Connection,
+    )
+
+
+# The session each locked key's lock statement read (``PostgresKeyLocks``), for the
+# store's next ``get`` of that key in the same update: no second round trip.
+_prefetched: contextvars.ContextVar[dict[SessionKey, Any] | None] = contextvars.ContextVar(
+    "aiogram_durable_prefetched", default=None
+)
+LOCK_AND_READ = f"SELECT {_KEYED} FROM durable_lock_and_read($1, $2, $3, $4, $5)"
+
+
+def prefetch(key: SessionKey, row: Any) -> contextvars.Token[dict[SessionKey, Any] | None]:
+    """Hand ``row`` (or None: no session) read under ``key``'s lock to the store."""
+    return _prefetched.set({**(_prefetched.get() or {}), key: row})
+
+
+def forget(token: contextvars.Token[dict[SessionKey, Any] | None]) -> None:
+    """Drop what ``prefetch`` handed over (the lock is being released)."""
+    _prefetched.reset(token)
+
+
+_MISSING = object()
 
 
 class PostgresSessionStore(SessionStore):
@@ -42,11 +98,17 @@ class PostgresSessionStore(SessionStore):
 
     @classmethod
     async def connect(
-        cls, url: str, clock: Clock, *, min_size: int = 2, max_size: int = 20
+        cls,
+        url: str,
+        clock: Clock,
+        *,
+        min_size: int = 2,
+        max_size: int = 20,
+        connection_class: type[asyncpg.Connection] | None = None,
     ) -> PostgresSessionStore:
-        """Open a pool to the SQLAlchemy ``url``."""
-        pool = await asyncpg.create_pool(
-            asyncpg_dsn(url), min_size=min_size, max_size=max_size, command_timeout=30
+        """Open a pool to ``url`` (``connection_class``: asyncpg's extension point)."""
+        pool = await create_pool(
+            url, min_size=min_size, max_size=max_size, connection_class=connection_class
         )
         return cls(pool, clock)
 
@@ -73,14 +135,23 @@ class PostgresSessionStore(SessionStore):
     # -- reading -----------------------------------------------------------------------
 
     async def get(self, key: SessionKey) -> SessionRecord | None:
+        found = _prefetched.get()
+        row: Any = _MISSING
+        if found and key in found:
+            # Used once, and only in this context (a task the update spawns reads anew).
+            row = found[key]
+            _prefetched.set({k: v for k, v in found.items() if k != key})
+        if row is None:
+            return None
         async with self.pool.acquire() as conn:
-            row = await conn.fetchrow(
-                f"SELECT {_KEYED} FROM durable_sessions WHERE {_BY_KEY}",
-                key.bot_id,
-                key.chat_id,
-                key.user_id,
-                key.scope,
-            )
+            if row is _MISSING:
+                row = await conn.fetchrow(
+                    f"SELECT {_KEYED} FROM durable_sessions WHERE {_BY_KEY}",
+                    key.bot_id,
+                    key.chat_id,
+                    key.user_id,
+                    key.scope,
+                )
             if row is None:
                 return None
             try:
@@ -131,6 +202,14 @@ class PostgresSessionStore(SessionStore):
         self, session: SessionRecord, data_json: str, *, replace: bool
     ) -> SessionRecord | None:
         key = session.key
+        # Fast path, one statement: nothing is stored under the key (the usual case).
+        async with self.pool.acquire() as conn:
+            status = await conn.execute(
+                f"{_INSERT} ON CONFLICT (bot_id, chat_id, user_id, scope) DO NOTHING",
+                *insert_values(session, data_json),
+            )
+        if status == "INSERT 0 1":
+            return None
         while True:
             async with self.pool.acquire() as conn, conn.transaction():
                 row = await conn.fetchrow(
@@ -153,25 +232,7 @@ class PostgresSessionStore(SessionStore):
                 try:
                     # A savepoint, so a lost race leaves the outer transaction usable.
                     async with conn.transaction():
-                        await conn.execute(
-                            "INSERT INTO durable_sessions (bot_id, chat_id, user_id, scope, id, "
-                            "session_type, schema_version, current_step, session_data, "
-                            "created_at, updated_at, expires_at, version) "
-                            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-                            key.bot_id,
-                            key.chat_id,
-                            key.user_id,
-                            key.scope,
-                            session.id,
-                            session.session_type,
-                            session.schema_version,
-                            session.step,
-                            data_json,
-                            session.created_at,
-                            session.updated_at,
-                            session.expires_at,
-                            session.version,
-                        )
+                        await conn.execute(_INSERT, *insert_values(session, data_json))
                 except asyncpg.UniqueViolationError:
                     # Another process inserted for the same key between our SELECT and
                     # INSERT: look again, under the row lock this time.

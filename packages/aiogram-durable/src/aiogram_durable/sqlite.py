@@ -23,7 +23,12 @@ from datetime import datetime
 from typing import Any
 
 from aiogram_durable.clock import Clock
-from aiogram_durable.codec import parse_sqlite_time, session_from_row, sqlite_time
+from aiogram_durable.codec import (
+    insert_values,
+    parse_sqlite_time,
+    session_from_row,
+    sqlite_time,
+)
 from aiogram_durable.files import create_private_file
 from aiogram_durable.logs import get_logger
 from aiogram_durable.model import (
@@ -165,25 +170,10 @@ class SqliteSessionStore(SessionStore):
 
     def _insert_row(self, session: SessionRecord, data_json: str, *, if_free: bool) -> bool:
         """INSERT the session; with ``if_free`` a taken key inserts nothing (False)."""
-        key = session.key
         cursor = self._conn.execute(
             _INSERT
             + (" ON CONFLICT (bot_id, chat_id, user_id, scope) DO NOTHING" if if_free else ""),
-            (
-                key.bot_id,
-                key.chat_id,
-                key.user_id,
-                key.scope,
-                session.id,
-                session.session_type,
-                session.schema_version,
-                session.step,
-                data_json,
-                sqlite_time(session.created_at),
-                sqlite_time(session.updated_at),
-                sqlite_time(session.expires_at),
-                session.version,
-            ),
+            insert_values(session, data_json, sqlite_time),
         )
         return cursor.rowcount == 1
 
