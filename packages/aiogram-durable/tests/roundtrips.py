@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import asyncpg
+import redis.asyncio
+import redis.asyncio.connection
 
 
 class CountingConnection(asyncpg.Connection):  # type: ignore[misc]
@@ -37,3 +39,18 @@ class CountingConnection(asyncpg.Connection):  # type: ignore[misc]
 def counting() -> type[CountingConnection]:
     """A connection class with its own counter."""
     return type("Counting", (CountingConnection,), {"count": 0})
+
+
+class CountingRedisConnection(redis.asyncio.connection.Connection):
+    """A redis-py connection that counts what it sends (a pipeline counts once)."""
+
+    count: ClassVar[int] = 0
+
+    async def send_packed_command(self, *args: Any, **kwargs: Any) -> None:
+        type(self).count += 1
+        await super().send_packed_command(*args, **kwargs)
+
+
+def counting_redis() -> type[CountingRedisConnection]:
+    """A redis-py connection class with its own counter."""
+    return type("CountingRedis", (CountingRedisConnection,), {"count": 0})
