@@ -10,14 +10,11 @@ import pytest
 import redis.asyncio as aioredis
 
 from aiogram_durable import FakeClock, SessionRecord, SessionStore, open_backend
-from aiogram_durable import locks as locks_module
-from aiogram_durable.locks import (
-    LocalKeyLocks,
-    PostgresKeyLocks,
-    RedisKeyLocks,
-    advisory_lock_id,
-)
+from aiogram_durable import redis_locks as locks_module
+from aiogram_durable.locks import LocalKeyLocks
 from aiogram_durable.model import SessionKey
+from aiogram_durable.pg_locks import PostgresKeyLocks, advisory_lock_id
+from aiogram_durable.redis_locks import RedisKeyLocks
 from aiogram_durable.schema import upgrade
 from aiogram_durable.testing import RedisServer
 from aiogram_durable.urls import asyncpg_dsn

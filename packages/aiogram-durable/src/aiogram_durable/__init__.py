@@ -35,7 +35,7 @@ from aiogram_durable.fsm import (
     session_id_of,
     session_of,
 )
-from aiogram_durable.locks import KeyLocks, LocalKeyLocks, PostgresKeyLocks, RedisKeyLocks
+from aiogram_durable.locks import KeyLocks, LocalKeyLocks
 from aiogram_durable.manager import SessionManager
 from aiogram_durable.memory import MemorySessionStore
 from aiogram_durable.model import (
@@ -49,9 +49,11 @@ from aiogram_durable.model import (
     SessionRecord,
     VersionConflict,
 )
+from aiogram_durable.pg_locks import PostgresKeyLocks
 from aiogram_durable.postgres import PostgresSessionStore
 from aiogram_durable.redelivery import SkipAppliedUpdates
 from aiogram_durable.redis import RedisSessionStore
+from aiogram_durable.redis_locks import RedisKeyLocks
 from aiogram_durable.sqlite import SqliteSessionStore
 from aiogram_durable.store import SessionStore, new_session_id
 from aiogram_durable.sweeper import ExpiryHook, Sweeper

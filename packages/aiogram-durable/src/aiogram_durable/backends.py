@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiogram_durable.clock import Clock, SystemClock
-from aiogram_durable.locks import KeyLocks, LocalKeyLocks, PostgresKeyLocks, RedisKeyLocks
+from aiogram_durable.locks import KeyLocks, LocalKeyLocks
+from aiogram_durable.pg_locks import PostgresKeyLocks
+from aiogram_durable.redis_locks import RedisKeyLocks
 from aiogram_durable.store import SessionStore
 from aiogram_durable.urls import backend_of, sqlite_path
 
