@@ -20,6 +20,23 @@ period) is only a backstop for abandoned keys; during the grace period the sweep
 still finds the session and can tell the user. Index entries whose session vanished
 (server TTL, or a record replaced behind our back) are dropped when met.
 
+Per-key locks (``RedisKeyLocks``, ``redis_locks``) live beside them:
+
+* ``{prefix}:lock:{key}``: the lock, a string holding its holder's token, with a lease.
+* ``{prefix}:waiting:{key}``: set while someone waits for the lock, so a release knows
+  to wake one (an uncontended release writes nothing more).
+* ``{prefix}:wake:{key}``: a list of at most one element, pushed by a release while
+  someone waits; a waiter blocks on it (``BLPOP``) instead of polling.
+
+An update costs two round trips, lock included: one script takes the lock and reads the
+session (``LOCK_AND_READ``; the store's next ``get`` of the key in that update is served
+from it, see ``HeldLock``), and the update's write script (insert, save or delete) also
+releases the lock and wakes a waiter. After that first write the update runs under the
+process's local lock only: another process may take the key, and a later write of the
+key in the same update is an ordinary compare-and-set write (``VersionConflict`` if
+somebody wrote in between). An update that writes nothing releases at its end: also two.
+The PostgreSQL backend has the same semantics.
+
 Needs Redis 6.2 or later (``ZRANGE ... BYSCORE``). Scripts build session key names
 from index values, so on Redis Cluster give the prefix a hash tag (``{durable}``) to keep
 every key in one slot.
@@ -28,6 +45,7 @@ every key in one slot.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 from collections import deque
 from collections.abc import Sequence
@@ -64,9 +82,30 @@ _MICROSECOND = timedelta(microseconds=1)
 _CORRUPT = (ValueError, TypeError, KeyError, OverflowError)
 _ENTRY = 1 + len(FIELDS)  # scripts return entries as key name + fields
 
-# Shared by every script. KEYS[1..3] are always the indexes, KEYS[4] the session key.
+_LUA_FIELDS = "local FIELDS = {" + ", ".join(f"'{name}'" for name in FIELDS) + "}"
+
+# Releases a lock if ``token`` still holds it; 1 if it did, else 0. Wakes one waiter,
+# if any registered (``waiting`` key), by leaving one element in the wake list for as
+# long as a waiter may still be on its way to BLPOP it.
+_UNLOCK = """
+local function unlock(lock, wake, waiting, token)
+  if redis.call('GET', lock) ~= token then return 0 end
+  redis.call('DEL', lock)
+  local left = redis.call('PTTL', waiting)
+  if left > 0 then
+    redis.call('DEL', wake)
+    redis.call('RPUSH', wake, '1')
+    redis.call('PEXPIRE', wake, left)
+  end
+  return 1
+end
+"""
+
+# Shared by every store script. KEYS[1..3] are always the indexes, KEYS[4] the session
+# key.
 _PRELUDE = f"""
-local FIELDS = {{{", ".join(f"'{name}'" for name in FIELDS)}}}
+{_LUA_FIELDS}
+{_UNLOCK}
 local IDS, EXP, CREATED = KEYS[1], KEYS[2], KEYS[3]
 local function load(rk) return redis.call('HMGET', rk, unpack(FIELDS)) end
 local function unindex(id)
@@ -140,6 +179,58 @@ if ARGV[1] ~= '' and rec[1] ~= ARGV[1] then return {} end
 redis.call('DEL', rk)
 if rec[1] and redis.call('HGET', IDS, rec[1]) == rk then unindex(rec[1]) end
 return rec
+"""
+
+
+def _releasing(body: str) -> str:
+    """A keyed write that may also release the key's lock: given KEYS[5..7] (lock, wake,
+    waiting) and the lock's token as the last ARGV, it releases after writing. The reply
+    is the write's, preceded by 1 (released), 0 (the lock was not ours) or -1 (not asked).
+    """
+    return f"""
+local function write()
+{body}
+end
+local out = write()
+local released = -1
+if KEYS[5] then released = unlock(KEYS[5], KEYS[6], KEYS[7], ARGV[#ARGV]) end
+table.insert(out, 1, released)
+return out
+"""
+
+
+# KEYS: lock, record, wake, waiting. ARGV: token, lease ms, fallback ms.
+# Returns {1, fields...} locked (the session hash read in the same step), or {0, ms}:
+# held by another, wait at most ms for a wake-up (its lease left, or the fallback when
+# the lock has no lease) before trying again.
+LOCK_AND_READ = f"""
+{_LUA_FIELDS}
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  -- A wake-up left by an earlier release is spent: the lock is taken again.
+  redis.call('DEL', KEYS[3])
+  return {{1, unpack(redis.call('HMGET', KEYS[2], unpack(FIELDS)))}}
+end
+local wait = redis.call('PTTL', KEYS[1])
+-- A lease expires once it is past, not at its last millisecond: wait one more.
+if wait < 0 then wait = tonumber(ARGV[3]) else wait = wait + 1 end
+-- Ask the holder's release to wake us, for as long as we may wait and then some; never
+-- shorten what another waiter asked for.
+local want = wait + tonumber(ARGV[3])
+if redis.call('PTTL', KEYS[4]) < want then redis.call('SET', KEYS[4], '1', 'PX', want) end
+return {{0, wait}}
+"""
+
+# KEYS: lock, wake, waiting. ARGV: token. Returns 1 released, 0 not ours.
+RELEASE = f"""
+{_UNLOCK}
+return unlock(KEYS[1], KEYS[2], KEYS[3], ARGV[1])
+"""
+
+# KEYS: lock. ARGV: token, lease ms. Returns 1 renewed, 0 not ours.
+EXTEND = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
 """
 
 # Removes an unreadable record, unless it changed since it was read. ARGV: id, version.
@@ -358,6 +449,18 @@ class RedisKeys:
         """The hash holding the session of ``key``."""
         return f"{self.prefix}:session:{key}"
 
+    def lock(self, key: SessionKey) -> str:
+        """The lock of ``key`` (``RedisKeyLocks``)."""
+        return f"{self.prefix}:lock:{key}"
+
+    def wake(self, key: SessionKey) -> str:
+        """The list a waiter for ``key``'s lock blocks on."""
+        return f"{self.prefix}:wake:{key}"
+
+    def waiting(self, key: SessionKey) -> str:
+        """Set while somebody waits for ``key``'s lock."""
+        return f"{self.prefix}:waiting:{key}"
+
     def user_of(self, record: str) -> int | None:
         """The user id in a record's name; None for a name this layout did not write."""
         parts = record.removeprefix(f"{self.prefix}:session:").split(":", 3)
@@ -367,12 +470,75 @@ class RedisKeys:
             return None
 
 
+def server_of(client: Any) -> tuple[object, ...]:
+    """Where ``client`` connects (host, port, socket path, database): a lock's read is
+    only the store's read when both clients reach the same server and database."""
+    kwargs = getattr(getattr(client, "connection_pool", None), "connection_kwargs", {})
+    return (kwargs.get("host"), kwargs.get("port"), kwargs.get("path"), kwargs.get("db") or 0)
+
+
+class HeldLock:
+    """A key's lock held by one update, handed from ``RedisKeyLocks`` to the store
+    through a context variable (as ``postgres.HeldLock`` is).
+
+    It carries the session hash the lock script read (the store's next ``get`` of the
+    key is served from it, once) and the lock's token: the store's first write of the
+    key releases the lock in the same script (``released``). The rest of the update runs
+    under the process's local lock only; a later write of the key is an ordinary
+    compare-and-set write. Only the task that took the lock uses it: a task the update
+    spawns reads and writes on its own, so it never gets a stale read or a lock that
+    is no longer held.
+    """
+
+    __slots__ = ("fields", "keys", "lock", "lost", "owner", "read", "released", "server",
+                 "token", "unsure", "waiting", "wake")  # fmt: skip
+
+    def __init__(
+        self,
+        keys: RedisKeys,
+        key: SessionKey,
+        token: str,
+        fields: Sequence[bytes | str | None],
+        server: tuple[object, ...],
+    ) -> None:
+        self.keys = keys
+        self.lock = keys.lock(key)
+        self.wake = keys.wake(key)
+        self.waiting = keys.waiting(key)
+        self.token = token
+        self.fields = fields  # the session hash as the lock script read it
+        self.server = server
+        self.owner = asyncio.current_task()
+        self.read = False  # ``fields`` used by the store's ``get``, or stale after a write
+        self.released = False  # a write released it (or is releasing it), or it was lost
+        self.lost = False  # another holder had the lock when we wrote or renewed
+        # A write meant to release it failed or was cancelled: whether it ran is unknown.
+        self.unsure = False
+
+
+_held: contextvars.ContextVar[dict[SessionKey, HeldLock] | None] = contextvars.ContextVar(
+    "aiogram_durable_held_redis_locks", default=None
+)
+
+
+def hold(key: SessionKey, held: HeldLock) -> contextvars.Token[dict[SessionKey, HeldLock] | None]:
+    """Hand the lock of ``key`` (and what it read) to the store in this context."""
+    return _held.set({**(_held.get() or {}), key: held})
+
+
+def let_go(token: contextvars.Token[dict[SessionKey, HeldLock] | None]) -> None:
+    """Take back what ``hold`` handed over (the update is ending)."""
+    _held.reset(token)
+
+
 class RedisSessionStore(SessionStore):
     """Sessions in Redis, consistent through Lua scripts.
 
-    A step (``get`` + ``save``) is two round trips: an ``HMGET`` and one ``EVALSHA``.
-    Listing and counting walk the indexes on the server, which is fine for the few
-    sessions a bot keeps open; the per-session paths never do.
+    A step (``get`` + ``save``) is two round trips: an ``HMGET`` and one ``EVALSHA``;
+    under a ``RedisKeyLocks`` lock on the same server and prefix the ``HMGET`` comes with
+    the lock and the write releases it (``HeldLock``), so a locked update is two round
+    trips in all. Listing and counting walk the indexes on the server, which is fine for
+    the few sessions a bot keeps open; the per-session paths never do.
 
     Args:
         client: a ``redis.asyncio.Redis``; the store closes it in ``close``.
@@ -399,11 +565,12 @@ class RedisSessionStore(SessionStore):
         self._indexes = self.keys.indexes
         self._grace_ms = grace // timedelta(milliseconds=1)
         self._in_flight = InFlightLimit(max_in_flight)
+        self._server = server_of(client)
         # Registered once: calls are EVALSHA, and a server that lost its script cache
         # gets the script loaded again by redis-py.
-        self._insert_script = self._script(_INSERT)
-        self._save_script = self._script(_SAVE)
-        self._delete_script = self._script(_DELETE)
+        self._insert_script = self._script(_releasing(_INSERT))
+        self._save_script = self._script(_releasing(_SAVE))
+        self._delete_script = self._script(_releasing(_DELETE))
         self._drop_script = self._script(_DROP)
         self._by_id_script = self._script(_BY_ID)
         self._list_script = self._script(_LIST)
@@ -446,6 +613,42 @@ class RedisSessionStore(SessionStore):
             reply: list[Any] = await script(keys=keys, args=args)
         return reply
 
+    def _held_lock(self, key: SessionKey) -> HeldLock | None:
+        """The unreleased lock of ``key`` this task holds on this store's server and
+        prefix, or None."""
+        held = (_held.get() or {}).get(key)
+        if (
+            held is None
+            or held.released
+            or held.owner is not asyncio.current_task()
+            or held.keys != self.keys
+            or held.server != self._server
+        ):
+            return None
+        return held
+
+    async def _write(self, script: AsyncScript, key: SessionKey, args: Sequence[Any]) -> list[Any]:
+        """Run a keyed write script; the first write under this task's held lock of
+        ``key`` also releases it (one round trip for both)."""
+        shared = (_held.get() or {}).get(key)
+        if shared is not None:
+            # What the lock read is stale once the key is written, by whichever task.
+            shared.read = True
+        held = self._held_lock(key)
+        if held is None:
+            return (await self._run(script, self.keys.record(key), args))[1:]
+        # Claimed before the call: a renewal or a second write meanwhile leaves it alone.
+        held.released = True
+        keys = [*self._indexes, self.keys.record(key), held.lock, held.wake, held.waiting]
+        try:
+            async with self._in_flight:
+                reply: list[Any] = await script(keys=keys, args=[*args, held.token])
+        except BaseException:
+            held.unsure = True  # the lock's exit releases it, token-checked
+            raise
+        held.lost = reply[0] == 0
+        return reply[1:]
+
     def _pexpire_ms(self, now: datetime, expires_at: datetime) -> int:
         # Never 0 or less: PEXPIRE would delete the key at once, before any sweep.
         return max(1, (expires_at - now) // timedelta(milliseconds=1) + self._grace_ms)
@@ -481,8 +684,14 @@ class RedisSessionStore(SessionStore):
 
     async def get(self, key: SessionKey) -> SessionRecord | None:
         name = self.keys.record(key)
-        async with self._in_flight:
-            fields = await self.client.hmget(name, FIELDS)
+        held = self._held_lock(key)
+        if held is not None and not held.read:
+            # Read with the lock a moment ago: no round trip.
+            held.read = True
+            fields = held.fields
+        else:
+            async with self._in_flight:
+                fields = await self.client.hmget(name, FIELDS)
         if all(value is None for value in fields):
             return None
         try:
@@ -537,7 +746,7 @@ class RedisSessionStore(SessionStore):
             to_micros(session.updated_at), to_micros(session.expires_at), session.version,
         ]  # fmt: skip
         while True:
-            reply = await self._run(self._insert_script, name, args)
+            reply = await self._write(self._insert_script, session.key, args)
             if reply[0] == 0:
                 return None
             old = reply[1:]
@@ -562,7 +771,7 @@ class RedisSessionStore(SessionStore):
             session.id, session.version, to_micros(now), json.dumps(step), data_json,
             to_micros(expires_at), session.version + 1, self._pexpire_ms(now, expires_at),
         ]  # fmt: skip
-        reply = await self._run(self._save_script, self.keys.record(session.key), args)
+        reply = await self._write(self._save_script, session.key, args)
         if reply[0] == 2:
             raise VersionConflict(session.key, session.version, int(reply[1]))
         if reply[0] != 1:
@@ -574,7 +783,7 @@ class RedisSessionStore(SessionStore):
 
     async def delete(self, key: SessionKey, session_id: str | None = None) -> SessionRecord | None:
         name = self.keys.record(key)
-        reply = await self._run(self._delete_script, name, [session_id or ""])
+        reply = await self._write(self._delete_script, key, [session_id or ""])
         return self._decode_quietly(name, reply) if reply else None
 
     async def delete_many(

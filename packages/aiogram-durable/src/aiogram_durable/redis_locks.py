@@ -1,32 +1,63 @@
-"""Per-key locks across processes on Redis: a lock with a renewed lease."""
+"""Per-key locks across processes on Redis: a lock with a renewed lease, taken together
+with the session's read and released by the session's write."""
 
 from __future__ import annotations
 
 import asyncio
+import math
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from typing import Any, Final
 
-from redis.exceptions import LockError, RedisError
+from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from aiogram_durable.locks import LocalKeyLocks
 from aiogram_durable.logs import get_logger
 from aiogram_durable.model import SessionKey
+from aiogram_durable.redis import (
+    EXTEND,
+    LOCK_AND_READ,
+    RELEASE,
+    HeldLock,
+    RedisKeys,
+    hold,
+    let_go,
+    server_of,
+)
 
 log = get_logger(__name__)
-_FIRST_RETRY_S: Final = 0.005
-_MAX_RETRY_S: Final = 0.2
+# How long a waiter waits for a wake-up when the lock has no lease to bound the wait
+# (set by hand, without PX); also the slack of a waiter's "wake me" mark.
+_FALLBACK_MS: Final = 1000
 
 
 class RedisKeyLocks:
     """Redis locks with a lease, so a crashed holder cannot lock the user out.
 
-    The lease (30 s) is renewed every third of it while the update runs, so it
+    Taking a key's lock is one script that also reads the key's session hash, which
+    ``RedisSessionStore.get`` then uses (same server and prefix; ``redis.HeldLock``).
+    The store's first write of the key in the update (insert, save or delete) releases
+    the lock in the same script and wakes a waiter: an update costs a lock-and-read and
+    a write-and-release, two round trips. From that write on, the rest of the update
+    (the bot's reply, say) runs under this process's local lock only, so another process
+    may take the key while it does; a later write of the key in the same update is an
+    ordinary compare-and-set write (``VersionConflict`` if another process wrote in
+    between). An update that writes nothing releases at its end, also two round trips.
+    The PostgreSQL backend (``PostgresKeyLocks``) has the same semantics.
+
+    A waiter does not poll: its failed attempt marks the key as awaited, and the
+    holder's release then pushes a wake-up onto a per-key list that the waiter blocks on
+    (``BLPOP``). Each wait is bounded by the holder's remaining lease (a holder that
+    crashed sends no wake-up; its lease runs out) and by ``wait_seconds``, after which
+    ``TimeoutError`` is raised.
+
+    The lease (30 s) is renewed every third of it until the lock is released, so it
     outlasts any handler, however many of aiogram's 60 s Telegram requests it makes;
-    a holder that dies lets go within one lease. A waiter retries with a backoff
-    (5 ms doubling to 200 ms), not a fixed 5 ms poll. Losing the lease (Redis gave
-    it to another holder, or is gone) is logged as a warning; neither renewing nor
-    releasing ever raises into the update, whose work is already committed.
+    a holder that dies lets go within one lease. Losing the lease (Redis gave it to
+    another holder, or is gone) is logged as a warning; neither renewing nor releasing
+    ever raises into the update, whose work is already committed.
     """
 
     def __init__(
@@ -38,50 +69,107 @@ class RedisKeyLocks:
         wait_seconds: float = 60.0,
     ) -> None:
         self._client = client
-        self._prefix = prefix
+        self._keys = RedisKeys(prefix)
         self._lease = lease_seconds
+        self._lease_ms = max(1, round(lease_seconds * 1000))
         self._wait = wait_seconds
         self._local = LocalKeyLocks()
+        self._server = server_of(client)
+        self._lock_and_read = client.register_script(LOCK_AND_READ)
+        self._release_script = client.register_script(RELEASE)
+        self._extend_script = client.register_script(EXTEND)
 
     @asynccontextmanager
     async def lock(self, key: SessionKey) -> AsyncIterator[None]:
         async with self._local.lock(key):
-            lock = self._client.lock(f"{self._prefix}:lock:{key}", timeout=self._lease)
-            await self._acquire(lock, key)
-            renewal = asyncio.create_task(self._renew(lock, key))
+            held = await self._acquire(key)
+            token = hold(key, held)
+            renewal = asyncio.create_task(self._renew(held, key))
             try:
                 yield
             finally:
+                let_go(token)
                 renewal.cancel()
                 with suppress(asyncio.CancelledError):
                     await renewal
-                await self._release(lock, key)
+                await self._release(held, key)
 
-    async def _acquire(self, lock: Any, key: SessionKey) -> None:
+    def _names(self, key: SessionKey) -> list[str]:
+        return [self._keys.lock(key), self._keys.wake(key), self._keys.waiting(key)]
+
+    async def _acquire(self, key: SessionKey) -> HeldLock:
+        lock, wake, waiting = self._names(key)
+        script_keys = [lock, self._keys.record(key), wake, waiting]
+        token = secrets.token_hex(16)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._wait
-        delay = _FIRST_RETRY_S
-        while not await lock.acquire(blocking=False):
-            if loop.time() + delay > deadline:
+        while True:
+            try:
+                reply = await self._lock_and_read(
+                    keys=script_keys, args=[token, self._lease_ms, _FALLBACK_MS]
+                )
+            except BaseException:
+                # Cancelled mid-call: the lock may have been granted to this token.
+                with suppress(RedisError):
+                    await self._release_script(keys=self._names(key), args=[token])
+                raise
+            if reply[0] == 1:
+                return HeldLock(self._keys, key, token, reply[1:], self._server)
+            left = deadline - loop.time()
+            if left <= 0:
                 raise TimeoutError(f"could not lock session {key} within {self._wait}s")
-            await asyncio.sleep(delay)  # backoff between attempts on a held lock
-            delay = min(delay * 2, _MAX_RETRY_S)
+            await self._await_wake(wake, min(int(reply[1]) / 1000, left))
 
-    async def _renew(self, lock: Any, key: SessionKey) -> None:
+    async def _await_wake(self, wake: str, seconds: float) -> None:
+        """Block until a release wakes us or ``seconds`` pass.
+
+        Why a list and BLPOP rather than PUBLISH: a wake-up pushed between our failed
+        attempt and our BLPOP stays in the list, where a message published then would
+        be missed (unless each wait first spent a round trip on SUBSCRIBE); and one
+        release wakes one waiter, not all of them, on an ordinary pooled connection.
+        """
+        # BLPOP's timeout is in whole milliseconds, and 0 would block for ever.
+        timeout = max(1, math.ceil(seconds * 1000)) / 1000
+        # A client socket timeout shorter than the wait ends it early: look again.
+        with suppress(RedisTimeoutError):
+            await self._client.blpop([wake], timeout=timeout)
+
+    async def _renew(self, held: HeldLock, key: SessionKey) -> None:
         while True:
             await asyncio.sleep(self._lease / 3)
+            if held.released:
+                return  # the update's write released it; nothing left to renew
             try:
-                await lock.extend(self._lease, replace_ttl=True)
-            except (LockError, RedisError) as exc:
-                log.warning("session.lock_lost", key=str(key), error=type(exc).__name__)
+                ours = await self._extend_script(
+                    keys=[held.lock], args=[held.token, self._lease_ms]
+                )
+            except RedisError as exc:
+                if not held.released:
+                    log.warning("session.lock_lost", key=str(key), error=type(exc).__name__)
+                return
+            if not ours and not held.released:
+                held.released = held.lost = True
+                log.warning("session.lock_lost", key=str(key), error="not_ours")
                 return
 
-    async def _release(self, lock: Any, key: SessionKey) -> None:
+    async def _release(self, held: HeldLock, key: SessionKey) -> None:
+        """Release what the update's write did not; never raises a Redis error."""
+        if held.lost:
+            # Another holder had it when the renewal or the write looked.
+            log.warning("session.lock_release_failed", key=str(key), error="not_ours")
+            return
+        if held.released and not held.unsure:
+            return
+        held.released = True
         try:
-            await lock.release()
-        except (LockError, RedisError) as exc:
-            # Already lost (logged by the renewal) or Redis is down: the lease ends anyway.
+            ours = await self._release_script(keys=self._names(key), args=[held.token])
+        except RedisError as exc:
+            # Already lost or Redis is down: the lease ends anyway.
             log.warning("session.lock_release_failed", key=str(key), error=type(exc).__name__)
+            return
+        # After a write that failed midway, "not ours" may mean the write released it.
+        if not ours and not held.unsure:
+            log.warning("session.lock_release_failed", key=str(key), error="not_ours")
 
     async def close(self) -> None:
         await self._client.aclose()
