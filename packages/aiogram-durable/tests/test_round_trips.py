@@ -83,9 +83,9 @@ async def test_postgresql_round_trips_per_update(pg_url: str) -> None:
     await upgrade(pg_url)
     connection = counting()
     backend = await open_backend(pg_url, pg_connection_class=connection)
-    # Lock and read in one, then the write (insert, save or delete), then the unlock;
-    # no pool reset round trips.
-    assert await _per_update(_dispatcher(backend), connection) == [3, 3, 3]
+    # Lock and read in one, then the write (insert, save or delete) that also unlocks
+    # when it commits; no pool reset round trips.
+    assert await _per_update(_dispatcher(backend), connection) == [2, 2, 2]
     await backend.close()
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from aiogram_durable.locks import LocalKeyLocks
 from aiogram_durable.model import SessionKey
-from aiogram_durable.postgres import LOCK_AND_READ, forget, prefetch
+from aiogram_durable.postgres import LOCK_AND_READ, UNLOCK, HeldLock, hold, let_go
 
 
 def advisory_lock_id(key: SessionKey, namespace: str = "durable") -> int:
@@ -22,8 +22,13 @@ class PostgresKeyLocks:
     """PostgreSQL advisory locks on a pool of their own.
 
     Taking a key's lock also reads its session (``durable_lock_and_read``, migration
-    d0002), which ``PostgresSessionStore.get`` then uses: an update costs a lock-and-read,
-    a write and an unlock.
+    d0002), and the store's first write of the key in the update goes through the lock's
+    connection and releases the lock when it commits (``durable_unlock_at_commit``,
+    d0003; ``postgres.HeldLock``): an update costs a lock-and-read and a
+    write-and-unlock, two round trips. From that write on, the rest of the update (the
+    bot's reply, say) runs under this process's local lock only, so another process may
+    take the key while it does; a later write of the key in the same update is an
+    ordinary compare-and-set write. An update that writes nothing unlocks at its end.
 
     ``namespace`` keeps the lock ids of two applications on one database apart;
     every process of one bot must use the same.
@@ -39,24 +44,31 @@ class PostgresKeyLocks:
         async with self._local.lock(key), self._pool.acquire() as conn:
             lock_id = advisory_lock_id(key, self._namespace)
             try:
-                # Lock and read in one round trip; the store's next read of this key
-                # in this update is served from it.
                 rows = await conn.fetch(
                     LOCK_AND_READ, lock_id, key.bot_id, key.chat_id, key.user_id, key.scope
                 )
             except BaseException:
                 self._drop(conn)  # cancelled while waiting: the lock may have been granted
                 raise
-            token = prefetch(key, rows[0] if rows else None)
+            held = HeldLock(conn, lock_id, rows[0] if rows else None)
+            token = hold(key, held)
             try:
                 yield
             finally:
-                forget(token)
-                try:
-                    await conn.execute("SELECT pg_advisory_unlock($1)", lock_id)
-                except BaseException:
-                    self._drop(conn)
-                    raise
+                let_go(token)
+                await self._unlock(held)
+
+    async def _unlock(self, held: HeldLock) -> None:
+        """Release what the update's write did not."""
+        if held.unsure:
+            self._drop(held.conn)
+        elif not held.released:
+            held.released = True
+            try:
+                await held.conn.execute(UNLOCK, held.lock_id)
+            except BaseException:
+                self._drop(held.conn)
+                raise
 
     @staticmethod
     def _drop(conn: Any) -> None:

@@ -6,9 +6,10 @@ statement; a store step (get + compare-and-set save) is two prepared statements 
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 import asyncpg
 
@@ -68,25 +69,91 @@ async def create_pool(
     )
 
 
-# The session each locked key's lock statement read (``PostgresKeyLocks``), for the
-# store's next ``get`` of that key in the same update: no second round trip.
-_prefetched: contextvars.ContextVar[dict[SessionKey, Any] | None] = contextvars.ContextVar(
-    "aiogram_durable_prefetched", default=None
-)
 LOCK_AND_READ = f"SELECT {_KEYED} FROM durable_lock_and_read($1, $2, $3, $4, $5)"
+UNLOCK = "SELECT pg_advisory_unlock($1)"
+
+# The writes that also release the key's advisory lock when they commit (migration
+# d0003): one round trip for the write and the unlock. ``durable_unlock_at_commit`` is
+# called once per statement (one output row), in the write's transaction.
+_SAVE_AND_UNLOCK = (
+    "WITH saved AS (UPDATE durable_sessions SET current_step = $1, session_data = $2, "
+    "updated_at = $3, expires_at = $4, version = version + 1 "
+    "WHERE id = $5 AND version = $6 AND expires_at > $3 RETURNING 1) "
+    "SELECT (SELECT count(*) FROM saved), durable_unlock_at_commit($7), "
+    "(SELECT version FROM durable_sessions WHERE id = $5), "
+    "(SELECT expires_at FROM durable_sessions WHERE id = $5)"
+)
+_INSERT_AND_UNLOCK = (
+    f"WITH inserted AS ({_INSERT} ON CONFLICT (bot_id, chat_id, user_id, scope) DO NOTHING "
+    "RETURNING 1) SELECT (SELECT count(*) FROM inserted), durable_unlock_at_commit($14)"
+)
+# Replaces the session read under the lock, only if it is still that one (id, version).
+_REPLACE_AND_UNLOCK = (
+    f"WITH replaced AS ({_INSERT} ON CONFLICT (bot_id, chat_id, user_id, scope) DO UPDATE "
+    "SET id = EXCLUDED.id, session_type = EXCLUDED.session_type, "
+    "schema_version = EXCLUDED.schema_version, current_step = EXCLUDED.current_step, "
+    "session_data = EXCLUDED.session_data, created_at = EXCLUDED.created_at, "
+    "updated_at = EXCLUDED.updated_at, expires_at = EXCLUDED.expires_at, "
+    "version = EXCLUDED.version "
+    "WHERE durable_sessions.id = $14 AND durable_sessions.version = $15 RETURNING 1) "
+    "SELECT (SELECT count(*) FROM replaced), durable_unlock_at_commit($16)"
+)
+_DELETE_AND_UNLOCK = (
+    f"WITH deleted AS (DELETE FROM durable_sessions WHERE {_BY_KEY} "
+    f"AND ($5::text IS NULL OR id = $5) RETURNING {_KEYED}) "
+    "SELECT deleted.*, durable_unlock_at_commit($6) FROM (SELECT 1) AS one "
+    "LEFT JOIN deleted ON true"
+)
 
 
-def prefetch(key: SessionKey, row: Any) -> contextvars.Token[dict[SessionKey, Any] | None]:
-    """Hand ``row`` (or None: no session) read under ``key``'s lock to the store."""
-    return _prefetched.set({**(_prefetched.get() or {}), key: row})
+class HeldLock:
+    """A key's advisory lock held by one update, handed from ``PostgresKeyLocks`` to the
+    store through a context variable.
+
+    It carries the session the lock statement read (the store's next ``get`` of the key
+    is served from it, once) and the connection holding the lock: the store's first
+    write of the key goes through that connection and releases the lock when it commits
+    (``released``), so an update costs two round trips. The rest of the update runs
+    under the process's local lock only; a later write of the key is an ordinary
+    compare-and-set write. Only the task that took the lock uses it: a task the update
+    spawns reads and writes through the pool.
+    """
+
+    __slots__ = ("conn", "lock_id", "owner", "read", "released", "row", "unsure")
+
+    def __init__(self, conn: Any, lock_id: int, row: Any) -> None:
+        self.conn = conn
+        self.lock_id = lock_id
+        self.owner = asyncio.current_task()
+        self.row = row  # what the lock statement read (None: no session)
+        self.read = False  # the store's ``get`` has used ``row``
+        self.released = False
+        # A write through ``conn`` failed or was cancelled: whether the lock is still
+        # held is unknown, so the connection must not be pooled again.
+        self.unsure = False
 
 
-def forget(token: contextvars.Token[dict[SessionKey, Any] | None]) -> None:
-    """Drop what ``prefetch`` handed over (the lock is being released)."""
-    _prefetched.reset(token)
+_held: contextvars.ContextVar[dict[SessionKey, HeldLock] | None] = contextvars.ContextVar(
+    "aiogram_durable_held_locks", default=None
+)
 
 
-_MISSING = object()
+def hold(key: SessionKey, held: HeldLock) -> contextvars.Token[dict[SessionKey, HeldLock] | None]:
+    """Hand the lock of ``key`` (and what it read) to the store in this context."""
+    return _held.set({**(_held.get() or {}), key: held})
+
+
+def let_go(token: contextvars.Token[dict[SessionKey, HeldLock] | None]) -> None:
+    """Take back what ``hold`` handed over (the update is ending)."""
+    _held.reset(token)
+
+
+def _held_lock(key: SessionKey) -> HeldLock | None:
+    """The unreleased lock of ``key`` this task holds, or None."""
+    held = (_held.get() or {}).get(key)
+    if held is None or held.released or held.owner is not asyncio.current_task():
+        return None
+    return held
 
 
 class PostgresSessionStore(SessionStore):
@@ -135,30 +202,31 @@ class PostgresSessionStore(SessionStore):
     # -- reading -----------------------------------------------------------------------
 
     async def get(self, key: SessionKey) -> SessionRecord | None:
-        found = _prefetched.get()
-        row: Any = _MISSING
-        if found and key in found:
-            # Used once, and only in this context (a task the update spawns reads anew).
-            row = found[key]
-            _prefetched.set({k: v for k, v in found.items() if k != key})
-        if row is None:
-            return None
-        async with self.pool.acquire() as conn:
-            if row is _MISSING:
-                row = await conn.fetchrow(
-                    f"SELECT {_KEYED} FROM durable_sessions WHERE {_BY_KEY}",
-                    key.bot_id,
-                    key.chat_id,
-                    key.user_id,
-                    key.scope,
-                )
-            if row is None:
+        held = _held_lock(key)
+        if held is not None and not held.read:
+            # Read under the lock a moment ago: no round trip.
+            held.read = True
+            if held.row is None:
                 return None
-            try:
-                session = self._decode(row)
-            except (ValueError, TypeError, KeyError) as exc:
+            return await self._checked(key, held.row)
+        async with self.pool.acquire() as conn:
+            row = await conn.fetchrow(
+                f"SELECT {_KEYED} FROM durable_sessions WHERE {_BY_KEY}",
+                key.bot_id,
+                key.chat_id,
+                key.user_id,
+                key.scope,
+            )
+        return None if row is None else await self._checked(key, row)
+
+    async def _checked(self, key: SessionKey, row: Any) -> SessionRecord | None:
+        """The session of ``row`` if active; an undecodable row is removed and raised."""
+        try:
+            session = self._decode(row)
+        except (ValueError, TypeError, KeyError) as exc:
+            async with self.pool.acquire() as conn:
                 await conn.execute("DELETE FROM durable_sessions WHERE id = $1", row[3])
-                raise CorruptSession(key, str(row[3]), str(exc)) from None
+            raise CorruptSession(key, str(row[3]), str(exc)) from None
         return None if session.is_expired(self.clock.now()) else session
 
     async def get_by_id(self, session_id: str) -> SessionRecord | None:
@@ -201,15 +269,53 @@ class PostgresSessionStore(SessionStore):
     async def _insert(
         self, session: SessionRecord, data_json: str, *, replace: bool
     ) -> SessionRecord | None:
-        key = session.key
-        # Fast path, one statement: nothing is stored under the key (the usual case).
-        async with self.pool.acquire() as conn:
-            status = await conn.execute(
-                f"{_INSERT} ON CONFLICT (bot_id, chat_id, user_id, scope) DO NOTHING",
-                *insert_values(session, data_json),
-            )
-        if status == "INSERT 0 1":
-            return None
+        values = insert_values(session, data_json)
+        held = _held_lock(session.key)
+        if held is not None:
+            inserted, displaced = await self._insert_and_unlock(held, values, replace=replace)
+            if inserted:
+                return displaced
+        else:
+            # Fast path, one statement: nothing is stored under the key (the usual case).
+            async with self.pool.acquire() as conn:
+                status = await conn.execute(
+                    f"{_INSERT} ON CONFLICT (bot_id, chat_id, user_id, scope) DO NOTHING", *values
+                )
+            if status == "INSERT 0 1":
+                return None
+        return await self._insert_slowly(session.key, values, replace=replace)
+
+    async def _insert_and_unlock(
+        self, held: HeldLock, values: tuple[Any, ...], *, replace: bool
+    ) -> tuple[bool, SessionRecord | None]:
+        """Insert under the held lock, in one statement that also releases it, deciding
+        from the session read under the lock; ``(inserted, displaced)``."""
+        displaced = None
+        if held.row is None:
+            query, args = _INSERT_AND_UNLOCK, (*values, held.lock_id)
+        else:
+            displaced = self._decode_quietly(held.row)
+            if displaced is not None and not replace and not displaced.is_expired(self.clock.now()):
+                raise SessionExists(displaced)
+            old_id, old_version = held.row[3], held.row[-2]
+            query, args = _REPLACE_AND_UNLOCK, (*values, old_id, old_version, held.lock_id)
+        row = await self._write_and_unlock(held, query, args)
+        # Not inserted: somebody who does not take the lock (a sweep, a clear, a start
+        # outside an update) changed the key meanwhile; the slow path sorts it out.
+        return bool(row[0]), displaced
+
+    async def _write_and_unlock(self, held: HeldLock, query: str, args: tuple[Any, ...]) -> Any:
+        """Run a write that releases ``held`` when it commits, on the lock's connection."""
+        held.released = True
+        try:
+            return await held.conn.fetchrow(query, *args)
+        except BaseException:
+            held.unsure = True
+            raise
+
+    async def _insert_slowly(
+        self, key: SessionKey, values: tuple[Any, ...], *, replace: bool
+    ) -> SessionRecord | None:
         while True:
             async with self.pool.acquire() as conn, conn.transaction():
                 row = await conn.fetchrow(
@@ -232,7 +338,7 @@ class PostgresSessionStore(SessionStore):
                 try:
                     # A savepoint, so a lost race leaves the outer transaction usable.
                     async with conn.transaction():
-                        await conn.execute(_INSERT, *insert_values(session, data_json))
+                        await conn.execute(_INSERT, *values)
                 except asyncpg.UniqueViolationError:
                     # Another process inserted for the same key between our SELECT and
                     # INSERT: look again, under the row lock this time.
@@ -248,25 +354,34 @@ class PostgresSessionStore(SessionStore):
         now: datetime,
         expires_at: datetime,
     ) -> SessionRecord:
-        async with self.pool.acquire() as conn:
-            status = await conn.execute(
-                "UPDATE durable_sessions SET current_step = $1, session_data = $2, "
-                "updated_at = $3, expires_at = $4, version = version + 1 "
-                "WHERE id = $5 AND version = $6 AND expires_at > $3",
-                step,
-                data_json,
-                now,
-                expires_at,
-                session.id,
-                session.version,
+        held = _held_lock(session.key)
+        if held is not None:
+            saved, _, version, expires = await self._write_and_unlock(
+                held,
+                _SAVE_AND_UNLOCK,
+                (step, data_json, now, expires_at, session.id, session.version, held.lock_id),
             )
-            if status != "UPDATE 1":
-                row = await conn.fetchrow(
-                    "SELECT version, expires_at FROM durable_sessions WHERE id = $1", session.id
+            if not saved:
+                self._refuse_save(session, now, version, expires)
+        else:
+            async with self.pool.acquire() as conn:
+                status = await conn.execute(
+                    "UPDATE durable_sessions SET current_step = $1, session_data = $2, "
+                    "updated_at = $3, expires_at = $4, version = version + 1 "
+                    "WHERE id = $5 AND version = $6 AND expires_at > $3",
+                    step,
+                    data_json,
+                    now,
+                    expires_at,
+                    session.id,
+                    session.version,
                 )
-                if row is None or row[1] <= now:
-                    raise SessionNotFound(session.key, session.id)
-                raise VersionConflict(session.key, session.version, int(row[0]))
+                if status != "UPDATE 1":
+                    row = await conn.fetchrow(
+                        "SELECT version, expires_at FROM durable_sessions WHERE id = $1",
+                        session.id,
+                    )
+                    self._refuse_save(session, now, *(row or (None, None)))
         return session.with_changes(
             step=step,
             data=data,
@@ -275,7 +390,25 @@ class PostgresSessionStore(SessionStore):
             version=session.version + 1,
         )
 
+    @staticmethod
+    def _refuse_save(
+        session: SessionRecord, now: datetime, version: int | None, expires: datetime | None
+    ) -> NoReturn:
+        """Raise why a compare-and-set save wrote nothing, from the stored row's
+        version and expiry (None: no row)."""
+        if version is None or expires is None or expires <= now:
+            raise SessionNotFound(session.key, session.id)
+        raise VersionConflict(session.key, session.version, int(version))
+
     async def delete(self, key: SessionKey, session_id: str | None = None) -> SessionRecord | None:
+        held = _held_lock(key)
+        if held is not None:
+            row = await self._write_and_unlock(
+                held,
+                _DELETE_AND_UNLOCK,
+                (key.bot_id, key.chat_id, key.user_id, key.scope, session_id, held.lock_id),
+            )
+            return None if row[3] is None else self._decode_quietly(tuple(row)[:-1])
         async with self.pool.acquire() as conn:
             row = await conn.fetchrow(
                 f"DELETE FROM durable_sessions WHERE {_BY_KEY} "
