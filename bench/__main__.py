@@ -1,7 +1,8 @@
 """``python -m bench``: run every section in one go and write the report.
 
-Writes ``<out>/results.md`` (the report, also printed) and ``<out>/results.json``
-(every run's figures). See docs/performance.md.
+Writes ``<out>/results.md`` (the report, also printed), ``<out>/results.json``
+(every run's figures) and the charts ``<out>/*.png`` (``bench.charts``). See
+docs/performance.md.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import shlex
 import sys
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from bench import dispatch, startup, store_step, sweep
@@ -96,7 +98,17 @@ def main(argv: list[str] | None = None) -> int:
     report = render(results)
     (options.out / "results.md").write_text(report)
     sys.stdout.write("\n" + report)
+    sys.stdout.write(_charts(results, options.out))
     return 0
+
+
+def _charts(results: dict[str, Any], out: Path) -> str:
+    """Draw the charts; what to print about them."""
+    try:
+        from bench.charts import render_charts
+    except ImportError as exc:  # matplotlib comes with the test extra
+        return f"\nCharts skipped ({exc}); install the test extra to draw them.\n"
+    return "".join(f"\nChart: {path}" for path in render_charts(results, out)) + "\n"
 
 
 if __name__ == "__main__":

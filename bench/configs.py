@@ -8,6 +8,9 @@ database a Redis deployment would run with). The bot's update middlewares (updat
 dedup, admin gate) are left out so every configuration runs the same chain.
 aiogram's storages run with ``SimpleEventIsolation``: a per-key asyncio lock, as ours
 on SQLite.
+
+``open_counted_targets`` opens the configurations that talk to a server once more, with
+driver classes that count round trips (``bench.roundtrips``), for an untimed pass.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import redis.asyncio
 from aiogram import Bot, Dispatcher
@@ -24,9 +28,12 @@ from aiogram.fsm.storage.redis import RedisStorage
 
 from aiogram_durable import (
     AuditLog,
+    Clock,
     LocalKeyLocks,
     MemoryAuditLog,
     MemorySessionStore,
+    RedisKeyLocks,
+    RedisSessionStore,
     SessionBackend,
     SessionIsolation,
     SessionManager,
@@ -37,8 +44,10 @@ from aiogram_durable import (
     SystemClock,
     open_backend,
 )
+from aiogram_durable.redis import DEFAULT_MAX_IN_FLIGHT
 from bench.env import BenchEnv
 from bench.flow import FLOW_NAME, FlowCounters, TariffFlow, build_router
+from bench.roundtrips import RoundTripCounter
 from bench.telegram import stub_bot
 from diana_bot.db.engine import create_engine
 
@@ -55,6 +64,8 @@ class Target:
     open_sessions: Callable[[], Awaitable[int]]
     settle: Callable[[], Awaitable[None]]
     close: Callable[[], Awaitable[None]]
+    # Set on the counting copies only: the timed targets run the plain drivers.
+    round_trips: RoundTripCounter | None = None
 
 
 def _dispatcher(
@@ -69,9 +80,38 @@ async def _noop() -> None:
     return None
 
 
-async def diana_target(env: BenchEnv, database: str, *, sql_audit: bool = True) -> Target:
+async def _counted_redis_backend(
+    url: str, clock: Clock, counter: RoundTripCounter
+) -> SessionBackend:
+    """What ``open_backend`` builds for a Redis URL, with counting connections (it takes
+    no redis-py connection class): the same store and locks, prefix and in-flight cap."""
+    connection_class = counter.redis_class()
+    store_client: redis.asyncio.Redis = redis.asyncio.Redis.from_url(
+        url, decode_responses=False, connection_class=connection_class
+    )
+    await store_client.ping()
+    locks_client: redis.asyncio.Redis = redis.asyncio.Redis.from_url(
+        url, connection_class=connection_class
+    )
+    return SessionBackend(
+        RedisSessionStore(
+            store_client, clock, prefix="durable", max_in_flight=DEFAULT_MAX_IN_FLIGHT
+        ),
+        RedisKeyLocks(locks_client, prefix="durable"),
+    )
+
+
+async def diana_target(
+    env: BenchEnv,
+    database: str,
+    *,
+    sql_audit: bool = True,
+    counter: RoundTripCounter | None = None,
+) -> Target:
     """Our store on ``database`` (``sqlite``, ``postgresql``, ``memory``) or on Redis
-    (``redis``); ``sql_audit=False`` keeps the audit trail in memory instead."""
+    (``redis``); ``sql_audit=False`` keeps the audit trail in memory instead. With
+    ``counter``, the store's and the locks' connections count their round trips (the
+    audit log's engine does not)."""
     if database in ("sqlite", "memory"):
         url = env.sqlite_url()
     else:
@@ -80,8 +120,11 @@ async def diana_target(env: BenchEnv, database: str, *, sql_audit: bool = True) 
     clock = SystemClock()
     if database == "memory":
         backend = SessionBackend(MemorySessionStore(clock), LocalKeyLocks())
+    elif counter is not None and redis_url is not None:
+        backend = await _counted_redis_backend(redis_url, clock, counter)
     else:
-        backend = await open_backend(redis_url or url, clock=clock)
+        pg_class = counter.asyncpg_class() if counter is not None else None
+        backend = await open_backend(redis_url or url, clock=clock, pg_connection_class=pg_class)
     engine = create_engine(url)
     audit: AuditLog = SqlAuditLog(engine) if sql_audit else MemoryAuditLog()
     manager = SessionManager(
@@ -123,6 +166,7 @@ async def diana_target(env: BenchEnv, database: str, *, sql_audit: bool = True) 
         open_sessions=open_sessions,
         settle=audit.flush,
         close=close,
+        round_trips=counter,
     )
 
 
@@ -152,10 +196,16 @@ async def memory_target() -> Target:
     )
 
 
-async def aiogram_redis_target(env: BenchEnv, *, redis_isolation: bool) -> Target:
-    """aiogram's RedisStorage: what a user would pick instead of our store."""
+async def aiogram_redis_target(
+    env: BenchEnv, *, redis_isolation: bool, counter: RoundTripCounter | None = None
+) -> Target:
+    """aiogram's RedisStorage: what a user would pick instead of our store (with
+    ``counter``: on a client whose connections count round trips)."""
     url = await env.redis_url()
-    storage = RedisStorage.from_url(url)
+    connection_kwargs: dict[str, Any] = {}
+    if counter is not None:
+        connection_kwargs["connection_class"] = counter.redis_class()
+    storage = RedisStorage.from_url(url, connection_kwargs=connection_kwargs)
     isolation: BaseEventIsolation = (
         storage.create_isolation() if redis_isolation else SimpleEventIsolation()
     )
@@ -183,6 +233,7 @@ async def aiogram_redis_target(env: BenchEnv, *, redis_isolation: bool) -> Targe
         open_sessions=open_sessions,
         settle=_noop,
         close=close,
+        round_trips=counter,
     )
 
 
@@ -194,4 +245,14 @@ async def open_targets(env: BenchEnv) -> list[Target]:
         await diana_target(env, "postgresql"),
         await diana_target(env, "redis"),
         await aiogram_redis_target(env, redis_isolation=False),
+    ]
+
+
+async def open_counted_targets(env: BenchEnv) -> list[Target]:
+    """The configurations that talk to a server, named as in ``open_targets``, each with
+    a fresh ``RoundTripCounter`` on its drivers."""
+    return [
+        await diana_target(env, "postgresql", counter=RoundTripCounter()),
+        await diana_target(env, "redis", counter=RoundTripCounter()),
+        await aiogram_redis_target(env, redis_isolation=False, counter=RoundTripCounter()),
     ]

@@ -4,6 +4,11 @@ Each simulated admin sends the four updates of ``bench.flow.SCRIPT``. Sequential
 updates go one at a time, step by step across all admins (so up to N sessions are open
 at once, as with real admins); concurrently, 100 admins are in flight at once, each
 sending its own four updates in order. The configurations are in ``bench.configs``.
+
+Round trips per update are counted, not timed: after the timed runs, the configurations
+that talk to a server are opened once more with counting drivers (``bench.roundtrips``)
+and run one warm-up and then one counted pass per mode. Counting stays out of the timed
+runs. Audit rows go through a separate SQLAlchemy engine and are not counted.
 """
 
 from __future__ import annotations
@@ -12,13 +17,13 @@ import asyncio
 import gc
 import itertools
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiogram.types import Update
 
-from bench.configs import Target, open_targets
+from bench.configs import Target, open_counted_targets, open_targets
 from bench.env import BenchEnv
 from bench.flow import SCRIPT
 from bench.stats import Summary, latency_summary
@@ -36,6 +41,8 @@ class RunResult:
     latencies_ns: list[int]
     errors: int
     problems: list[str] = field(default_factory=list)
+    # (round trips, connections made) during the updates, on counting targets only.
+    counted: tuple[int, int] | None = None
 
     @property
     def per_second(self) -> float:
@@ -83,6 +90,8 @@ async def run_pass(target: Target, admins: Sequence[int], concurrency: int) -> R
     # collector's way so its pauses are the bot's own.
     gc.collect()
     gc.freeze()
+    counter = target.round_trips
+    counted_before = counter.snapshot() if counter is not None else (0, 0)
     started = time.perf_counter()
     if concurrency == 1:
         for step in range(len(SCRIPT)):
@@ -102,13 +111,20 @@ async def run_pass(target: Target, admins: Sequence[int], concurrency: int) -> R
 
         errors = sum(await asyncio.gather(*(worker() for _ in range(concurrency))))
     seconds = time.perf_counter() - started
+    # Read before the checks below, whose queries are not the updates' round trips.
+    counted = None
+    if counter is not None:
+        after = counter.snapshot()
+        counted = (after[0] - counted_before[0], after[1] - counted_before[1])
     gc.unfreeze()
     await target.settle()
     problems = _check(target, len(admins), before)
     still_open = await target.open_sessions()
     if still_open:
         problems.append(f"{still_open} sessions left open")
-    return RunResult(len(admins) * len(SCRIPT), seconds, latencies, errors, problems)
+    return RunResult(
+        len(admins) * len(SCRIPT), seconds, latencies, errors, problems, counted=counted
+    )
 
 
 def _check(target: Target, admins: int, before: tuple[int, int, int]) -> list[str]:
@@ -165,6 +181,7 @@ async def run_section(env: BenchEnv, runs: int, admins: int) -> dict[str, Any]:
     finally:
         for target in targets:
             await target.close()
+    counted = await count_round_trips(env, admins, ids, modes)
     baseline = raw[targets[0].name]
     return {
         "admins": admins,
@@ -175,10 +192,53 @@ async def run_section(env: BenchEnv, runs: int, admins: int) -> dict[str, Any]:
                 "name": t.name,
                 "wiring": t.wiring,
                 **{mode: _summarise(raw[t.name][mode], baseline[mode]) for mode, _ in modes},
+                # None: the storage is in the process, there is no server to talk to.
+                "round_trips": counted.get(t.name),
             }
             for t in targets
         ],
     }
+
+
+async def count_round_trips(
+    env: BenchEnv,
+    admins: int,
+    ids: Iterator[int],
+    modes: Sequence[tuple[str, int]] = (("sequential", 1), ("concurrent", CONCURRENCY)),
+) -> dict[str, dict[str, Any]]:
+    """Round trips per update of each configuration that talks to a server, counted on
+    one untimed pass of ``admins`` admins per mode after a warm-up pass (prepared
+    statements, loaded scripts, open connections), keyed by configuration name."""
+    targets = await open_counted_targets(env)
+    counted: dict[str, dict[str, Any]] = {}
+    try:
+        for target in targets:
+            for _, concurrency in modes:
+                await run_pass(target, [next(ids) for _ in range(200)], concurrency)
+            entry: dict[str, Any] = {}
+            for mode, concurrency in modes:
+                result = await run_pass(target, [next(ids) for _ in range(admins)], concurrency)
+                assert result.counted is not None  # a counting target counts
+                round_trips, connections = result.counted
+                entry[mode] = {
+                    "updates": result.updates,
+                    "round_trips": round_trips,
+                    "per_update": round_trips / result.updates,
+                    "connections_made": connections,
+                    "errors": result.errors,
+                    "problems": result.problems,
+                }
+                print(  # noqa: T201
+                    f"  round trips {target.name} {mode}: {round_trips / result.updates:.2f} "
+                    f"per update ({round_trips:,} for {result.updates:,} updates, "
+                    f"{connections} connections made)",
+                    flush=True,
+                )
+            counted[target.name] = entry
+    finally:
+        for target in targets:
+            await target.close()
+    return counted
 
 
 def _progress(run: int, name: str, mode: str, result: RunResult) -> None:
