@@ -179,6 +179,8 @@ class LoadedSweep:
     idle_latencies_s: list[float]
     sweep_latencies_s: list[float]
     errors: int
+    # Every step as (arrival relative to the sweep's start, latency), both in seconds.
+    timeline: list[tuple[float, float]] = field(default_factory=list)
 
 
 async def sweep_under_load(store: SessionStore, size: int, limit_s: float) -> LoadedSweep:
@@ -202,8 +204,9 @@ async def sweep_under_load(store: SessionStore, size: int, limit_s: float) -> Lo
         lat for due, lat in steps.samples if sweep_start - IDLE_SECONDS / 2 <= due < sweep_start
     ]
     during = [lat for due, lat in steps.samples if sweep_start <= due <= sweep_end]
+    timeline = [(due - sweep_start, lat) for due, lat in steps.samples]
     return LoadedSweep(
-        sweep_end - sweep_start, len(audit.events), complete, idle, during, steps.errors
+        sweep_end - sweep_start, len(audit.events), complete, idle, during, steps.errors, timeline
     )
 
 
@@ -250,6 +253,11 @@ async def _loaded_run(env: BenchEnv, template: Template, limit_s: float) -> dict
         "sweep_p99_us": sweep_p99,
         "p99_ratio": sweep_p99 / idle_p99,
         "errors": result.errors,
+        # For bench.charts' latency-over-time chart: 0.1 ms and 1 µs resolution.
+        "samples": {
+            "t_s": [round(t, 4) for t, _ in result.timeline],
+            "latency_us": [round(lat * 1e6) for _, lat in result.timeline],
+        },
     }
 
 
@@ -297,7 +305,8 @@ async def run_section(
                 loaded = []
                 for _ in range(1 if size >= BIG else min(runs, BIG_RUNS)):
                     loaded.append(await _loaded_run(env, template, limit_s))
-                    print(f"    under load: {loaded[-1]}", flush=True)  # noqa: T201
+                    shown = {k: v for k, v in loaded[-1].items() if k != "samples"}
+                    print(f"    under load: {shown}", flush=True)  # noqa: T201
                     if loaded[-1]["timed_out"]:
                         break  # one stopped sweep says enough; keep the run short
                 latency.append(_latency_entry(backend, size, loaded))
