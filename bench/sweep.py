@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+from sqlalchemy import func, select
 
 from aiogram_durable import (
     MemoryAuditLog,
@@ -41,10 +42,14 @@ from aiogram_durable import (
     SessionManager,
     SessionStore,
     SessionTypes,
+    SqlAuditLog,
     SqliteSessionStore,
     Sweeper,
     SystemClock,
 )
+from aiogram_durable.codec import sqlite_time
+from aiogram_durable.durable import audit_engine
+from aiogram_durable.schema import events
 from aiogram_durable.urls import asyncpg_dsn, sqlite_path
 from bench import seed
 from bench.env import BenchEnv
@@ -104,6 +109,7 @@ class Copy:
     store: SessionStore
     close: Callable[[], Awaitable[None]]
     statements: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
+    url: str = ""  # the copy's database, for the audit log beside the store
 
 
 async def open_copy(env: BenchEnv, template: Template, *, capture: bool = False) -> Copy:
@@ -126,7 +132,7 @@ async def open_copy(env: BenchEnv, template: Template, *, capture: bool = False)
             await store.close()
             await asyncio.to_thread(Path(path).unlink, missing_ok=True)
 
-        return Copy(store, close_sqlite, statements)
+        return Copy(store, close_sqlite, statements, f"sqlite:///{path}")
     url = await env.pg_database(template=template.source)
     name = url.rsplit("/", 1)[1]
 
@@ -145,7 +151,50 @@ async def open_copy(env: BenchEnv, template: Template, *, capture: bool = False)
         await pg_store.close()
         await env.drop_pg_database(name)
 
-    return Copy(pg_store, close_pg, statements)
+    return Copy(pg_store, close_pg, statements, url)
+
+
+class AuditedManager:
+    """A manager whose audit trail is ``durable_session_events`` of the copy itself, as
+    ``aiogram_durable.connect`` and Diana wire it: the SQL stores then audit each sweep
+    batch in the statement (or transaction) that expires it."""
+
+    def __init__(self, copy: Copy) -> None:
+        self.engine = audit_engine(copy.url)
+        self.audit = SqlAuditLog(self.engine)
+        self.manager = SessionManager(copy.store, SessionTypes(), self.audit, default_ttl=_TTL)
+
+    async def expired_events(self) -> int:
+        """'expired' rows in the trail (flushed first)."""
+        await self.audit.flush()
+        async with self.engine.connect() as conn:
+            found = await conn.execute(
+                select(func.count()).select_from(events).where(events.c.event == "expired")
+            )
+            return int(found.scalar_one())
+
+    async def close(self) -> None:
+        await self.audit.close()
+        await self.engine.dispose()
+
+
+async def bare_delete(copy: Copy) -> tuple[float, int]:
+    """The baseline: one plain ``DELETE`` of every expired row (nothing returned or
+    audited), on the store's own connection; (seconds, rows deleted)."""
+    now = datetime.now(UTC)
+    store = copy.store
+    if isinstance(store, SqliteSessionStore):
+        conn = store._conn
+        started = time.perf_counter()
+        deleted = conn.execute(
+            "DELETE FROM durable_sessions WHERE expires_at <= ?", (sqlite_time(now),)
+        ).rowcount
+        return time.perf_counter() - started, deleted
+    assert isinstance(store, PostgresSessionStore)
+    async with store.pool.acquire() as pg:
+        started = time.perf_counter()
+        status = await pg.execute("DELETE FROM durable_sessions WHERE expires_at <= $1", now)
+        return time.perf_counter() - started, int(status.split()[-1])
 
 
 def _manager(store: SessionStore) -> tuple[SessionManager, MemoryAuditLog]:
@@ -183,12 +232,12 @@ class LoadedSweep:
     timeline: list[tuple[float, float]] = field(default_factory=list)
 
 
-async def sweep_under_load(store: SessionStore, size: int, limit_s: float) -> LoadedSweep:
+async def sweep_under_load(copy: Copy, size: int, limit_s: float) -> LoadedSweep:
     """Steps arrive for ``IDLE_SECONDS``, then the sweep runs while they keep coming
     (stopped after ``limit_s``: the latencies until then are still the sweep's)."""
-    steps = PacedSteps(store, active_keys(size), ARRIVALS_PER_SECOND)
-    manager, audit = _manager(store)
-    sweeper = Sweeper(manager, interval=60, batch_size=BATCH)
+    steps = PacedSteps(copy.store, active_keys(size), ARRIVALS_PER_SECOND)
+    audited = AuditedManager(copy)
+    sweeper = Sweeper(audited.manager, interval=60, batch_size=BATCH)
     steps.start()
     await asyncio.sleep(IDLE_SECONDS)  # the idle baseline: steps only
     sweep_start = time.perf_counter()
@@ -199,6 +248,8 @@ async def sweep_under_load(store: SessionStore, size: int, limit_s: float) -> Lo
         complete = False
     sweep_end = time.perf_counter()
     await steps.stop()
+    swept = await audited.expired_events()
+    await audited.close()
     # Skip the first arrivals: connection warm-up is not "idle".
     idle = [
         lat for due, lat in steps.samples if sweep_start - IDLE_SECONDS / 2 <= due < sweep_start
@@ -206,37 +257,50 @@ async def sweep_under_load(store: SessionStore, size: int, limit_s: float) -> Lo
     during = [lat for due, lat in steps.samples if sweep_start <= due <= sweep_end]
     timeline = [(due - sweep_start, lat) for due, lat in steps.samples]
     return LoadedSweep(
-        sweep_end - sweep_start, len(audit.events), complete, idle, during, steps.errors, timeline
+        sweep_end - sweep_start, swept, complete, idle, during, steps.errors, timeline
     )
 
 
 async def _timed_run(env: BenchEnv, template: Template, limit_s: float) -> dict[str, Any]:
     copy = await open_copy(env, template)
+    audited = AuditedManager(copy)
     try:
-        manager, audit = _manager(copy.store)
-        sweeper = Sweeper(manager, interval=60, batch_size=BATCH)
+        sweeper = Sweeper(audited.manager, interval=60, batch_size=BATCH)
         started = time.perf_counter()
         complete = True
         try:
             count = await asyncio.wait_for(sweeper.run_once(), limit_s)
         except TimeoutError:
-            complete, count = False, len(audit.events)
+            complete, count = False, -1
         seconds = time.perf_counter() - started
+        events_written = await audited.expired_events()
     finally:
+        await audited.close()
         await copy.close()
+    if count < 0:
+        count = events_written
     return {
         "seconds": seconds,
         "returned": count,
-        "audited": len(audit.events),
-        "complete": complete and count == template.expired,
+        "audited": events_written,
+        "complete": complete and count == template.expired == events_written,
         "timed_out": not complete,
     }
+
+
+async def _bare_run(env: BenchEnv, template: Template) -> dict[str, Any]:
+    copy = await open_copy(env, template)
+    try:
+        seconds, deleted = await bare_delete(copy)
+    finally:
+        await copy.close()
+    return {"seconds": seconds, "deleted": deleted, "complete": deleted == template.expired}
 
 
 async def _loaded_run(env: BenchEnv, template: Template, limit_s: float) -> dict[str, Any]:
     copy = await open_copy(env, template)
     try:
-        result = await sweep_under_load(copy.store, template.size, limit_s)
+        result = await sweep_under_load(copy, template.size, limit_s)
     finally:
         await copy.close()
     idle_p50, idle_p99 = (percentile(result.idle_latencies_s, q) * 1e6 for q in (0.5, 0.99))
@@ -284,6 +348,12 @@ async def run_section(
                 print(f"    sweep: {timed[-1]}", flush=True)  # noqa: T201
                 if timed[-1]["timed_out"]:
                     break
+            # The baseline on fresh copies of the same template, alternating with the
+            # sweeps above would be fairer still; runs here follow them directly.
+            bare = [await _bare_run(env, template) for _ in range(len(timed))]
+            print(f"    bare DELETE: {bare}", flush=True)  # noqa: T201
+            sweep_median = Summary.of([r["seconds"] for r in timed]).median
+            bare_median = Summary.of([r["seconds"] for r in bare]).median
             entry: dict[str, Any] = {
                 "backend": backend,
                 "size": size,
@@ -294,6 +364,15 @@ async def run_section(
                 "timed_out": any(r["timed_out"] for r in timed),
                 "swept_before_limit": min(r["returned"] for r in timed),
                 "runs": timed,
+                # A plain DELETE of the same rows (nothing returned or audited), for
+                # "sweep time against sessions" with its baseline.
+                "bare_delete": {
+                    "label": "bare DELETE",
+                    "seconds": Summary.of([r["seconds"] for r in bare]).as_dict(),
+                    "complete": all(r["complete"] for r in bare),
+                    "runs": bare,
+                },
+                "ratio_to_bare_delete": sweep_median / bare_median,
             }
             results.append(entry)
             copy = await open_copy(env, template, capture=True)

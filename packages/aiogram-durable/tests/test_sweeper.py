@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
-from aiogram_durable.audit import MemoryAuditLog
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from aiogram_durable.audit import MemoryAuditLog, SqlAuditLog
 from aiogram_durable.clock import FakeClock
+from aiogram_durable.durable import audit_engine
 from aiogram_durable.manager import SessionManager
 from aiogram_durable.memory import MemorySessionStore
 from aiogram_durable.model import SessionKey, SessionRecord
+from aiogram_durable.schema import events
 from aiogram_durable.store import SessionStore
 from aiogram_durable.sweeper import Sweeper
 from aiogram_durable.types import SessionType, SessionTypes
-from harness import Harness
+from harness import Harness, make_harness
 
 
 def _manager(store: SessionStore, audit: MemoryAuditLog) -> SessionManager:
@@ -91,3 +98,132 @@ async def test_background_loop_survives_store_errors_and_stops() -> None:
     await sweeper.stop()
     assert task.done() and task.exception() is None
     assert rounds[:2] == [(0, False), (2, True)]
+
+
+# -- sweeps audited by the store, in the database that holds the audit trail -----------
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def sql_harness(request: pytest.FixtureRequest, clock: FakeClock) -> AsyncIterator[Harness]:
+    h = await make_harness(request.param, request, clock)
+    yield h
+    await h.store.close()
+
+
+async def _audited_manager(
+    store: SessionStore, url: str
+) -> tuple[SessionManager, SqlAuditLog, AsyncEngine]:
+    engine = audit_engine(url)
+    audit = SqlAuditLog(engine)
+    return _sql_manager(store, audit), audit, engine
+
+
+def _sql_manager(store: SessionStore, audit: SqlAuditLog) -> SessionManager:
+    return SessionManager(
+        store, SessionTypes(SessionType("t")), audit, default_ttl=timedelta(seconds=60)
+    )
+
+
+async def _expired_events(engine: AsyncEngine) -> list[str]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(select(events.c.session_id).where(events.c.event == "expired"))
+        return [str(r[0]) for r in rows]
+
+
+async def test_store_audits_the_sweep_when_it_holds_the_audit_trail(
+    sql_harness: Harness,
+) -> None:
+    manager, audit, engine = await _audited_manager(sql_harness.store, sql_harness.url)
+    try:
+        for user in range(30):
+            await manager.start(SessionKey(1, user, user), "t", step="s1", data={"n": user})
+        sql_harness.clock.advance(60)
+        notified: list[SessionRecord] = []
+
+        async def hook(session: SessionRecord) -> None:
+            notified.append(session)
+
+        sweeper = Sweeper(manager, interval=60, batch_size=7, on_expired=hook)
+        assert await sweeper.run_once() == 30
+        assert manager._store_audits_sweep is True
+        # The hook gets whole sessions: key, id, type, step and data.
+        assert sorted(s.key.user_id for s in notified) == list(range(30))
+        assert all(s.data == {"n": s.key.user_id} and s.step == "s1" for s in notified)
+        assert sorted(await _expired_events(engine)) == sorted(s.id for s in notified)
+        newest = await audit.recent(1)
+        assert newest[0].event == "expired" and newest[0].detail == {"found_by": "sweeper"}
+        assert await sweeper.run_once() == 0
+    finally:
+        await audit.close()
+        await engine.dispose()
+
+
+async def test_active_sessions_survive_an_audited_sweep(sql_harness: Harness) -> None:
+    manager, audit, engine = await _audited_manager(sql_harness.store, sql_harness.url)
+    try:
+        for user in range(40):
+            await manager.start(SessionKey(1, user, user), "t")
+        sql_harness.clock.advance(30)
+        kept = [
+            await manager.save(s, step="again", data={})
+            for s in await manager.list_active()
+            if s.key.user_id % 2
+        ]
+        sql_harness.clock.advance(31)  # the untouched ones expire, the saved ones not
+        assert await Sweeper(manager, interval=60, batch_size=8).run_once() == 20
+        active = await manager.list_active()
+        assert sorted(s.id for s in active) == sorted(s.id for s in kept)
+        assert len(await _expired_events(engine)) == 20
+    finally:
+        await audit.close()
+        await engine.dispose()
+
+
+async def test_two_processes_sweeping_return_and_audit_each_session_once(
+    sql_harness: Harness,
+) -> None:
+    first, audit_a, engine_a = await _audited_manager(sql_harness.store, sql_harness.url)
+    other_store = await sql_harness.reopen()
+    second, audit_b, engine_b = await _audited_manager(other_store, sql_harness.url)
+    try:
+        for user in range(1000):
+            await first.start(SessionKey(1, user, user), "t")
+        sql_harness.clock.advance(30)
+        for user in range(1000, 1100):  # these are still active when the others expire
+            await first.start(SessionKey(1, user, user), "t")
+        sql_harness.clock.advance(30)
+        returned: list[list[str]] = [[], []]
+
+        async def drain(manager: SessionManager, out: list[str]) -> None:
+            sweeper = Sweeper(manager, interval=60, batch_size=25)
+
+            async def hook(session: SessionRecord) -> None:
+                out.append(session.id)
+
+            sweeper.on_expired = hook
+            await sweeper.run_once()
+
+        await asyncio.gather(drain(first, returned[0]), drain(second, returned[1]))
+        both = returned[0] + returned[1]
+        assert len(both) == 1000 and len(set(both)) == 1000
+        assert sorted(await _expired_events(engine_a)) == sorted(both)
+        active = await first.list_active(limit=2000)
+        assert sorted(s.key.user_id for s in active) == list(range(1000, 1100))
+    finally:
+        await audit_a.close()
+        await audit_b.close()
+        await engine_a.dispose()
+        await engine_b.dispose()
+        await other_store.close()
+
+
+async def test_sweep_audits_through_the_log_when_the_trail_is_elsewhere(
+    sql_harness: Harness,
+) -> None:
+    audit = MemoryAuditLog()
+    manager = _manager(sql_harness.store, audit)
+    await _fill(manager, 5)
+    sql_harness.clock.advance(61)
+    assert await Sweeper(manager, interval=60).run_once() == 5
+    assert manager._store_audits_sweep is False
+    assert sum(e.event == "expired" for e in audit.events) == 5

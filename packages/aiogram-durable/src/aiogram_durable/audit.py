@@ -155,6 +155,21 @@ class SqlAuditLog:
                 self._buffer[:0] = batch
                 raise
 
+    async def database_identity(self) -> str:
+        """Which database the events go to, in the terms of ``AuditingSweep``."""
+        async with self._engine.connect() as conn:
+            if conn.dialect.name == "sqlite":
+                # The absolute path SQLite opened, as the store's connection reports it.
+                rows: list[Any] = list(await conn.exec_driver_sql("PRAGMA database_list"))
+                path = next((str(r[2]) for r in rows if r[1] == "main"), "")
+                # An in-memory database ('') is never another connection's.
+                return f"sqlite:{path or id(self)}"
+            if conn.dialect.name == "postgresql":
+                from aiogram_durable.postgres import DATABASE_IDENTITY
+
+                return f"postgresql:{(await conn.exec_driver_sql(DATABASE_IDENTITY)).scalar()}"
+        return f"{self._engine.url.get_backend_name()}:?"
+
     async def recent(self, limit: int = 20) -> list[AuditEvent]:
         await self.flush()
         async with self._engine.connect() as conn:

@@ -7,11 +7,13 @@ plus one structured log line per lifecycle event.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
-from aiogram_durable.audit import AuditEvent, AuditLog, EventKind
+from aiogram_durable.audit import AuditEvent, AuditLog, EventKind, SqlAuditLog
+from aiogram_durable.expired import SWEEPER_DETAIL, AuditingSweep
 from aiogram_durable.logs import get_logger
 from aiogram_durable.model import CorruptSession, JsonDict, SessionKey, SessionRecord
 from aiogram_durable.store import SessionStore
@@ -231,12 +233,44 @@ class SessionManager:
             self._emit(removed, "cleared", {"by": by})
         return removed
 
-    async def sweep(self, *, batch_size: int = 500) -> list[SessionRecord]:
-        """Remove one batch of expired sessions; each is audited as expired."""
+    # Whether the store audits its sweeps itself (same database as the audit log);
+    # None until the first sweep asks.
+    _store_audits_sweep: bool | None = None
+
+    async def sweep(self, *, batch_size: int = 500) -> Sequence[SessionRecord]:
+        """Remove one batch of expired sessions; each is audited as expired.
+
+        Where the store's database also holds the audit trail, the batch and its
+        ``expired`` events are written in one transaction by the store and the sessions
+        come back undecoded until looked at (``ExpiredSessions``); elsewhere each is
+        recorded through the audit log.
+        """
+        if await self._sweep_audited_by_store():
+            assert isinstance(self.store, AuditingSweep)
+            # Queued events first, so the trail keeps its order (ids grow with time).
+            await self.audit.flush()
+            batch = await self.store.sweep_audited(batch_size, self.clock.now(), SWEEPER_DETAIL)
+            # Log lines and listeners cost a few µs a session: only when someone is there.
+            if self._listeners or log.logger.isEnabledFor(logging.INFO):
+                for session_id, user_id, session_type, step in batch.summaries():
+                    self._announce_raw(
+                        session_id, user_id, session_type, "expired", step, dict(SWEEPER_DETAIL)
+                    )
+            return batch
         expired = await self.store.sweep(batch_size)
         for session in expired:
-            self._emit(session, "expired", {"found_by": "sweeper"})
+            self._emit(session, "expired", dict(SWEEPER_DETAIL))
         return expired
+
+    async def _sweep_audited_by_store(self) -> bool:
+        if self._store_audits_sweep is None:
+            audit, store = self.audit, self.store
+            self._store_audits_sweep = (
+                isinstance(audit, SqlAuditLog)
+                and isinstance(store, AuditingSweep)
+                and await audit.database_identity() == await store.database_identity()
+            )
+        return self._store_audits_sweep
 
     # -- events ------------------------------------------------------------------------------
 
@@ -276,6 +310,24 @@ class SessionManager:
             detail=detail,
         )
         self.audit.record(record)
+        self._log_and_tell(record)
+
+    def _announce_raw(
+        self,
+        session_id: str,
+        user_id: int,
+        session_type: str,
+        event: EventKind,
+        step: str | None,
+        detail: dict[str, Any] | None,
+    ) -> None:
+        """Log and tell listeners of an event the store has already audited."""
+        self._log_and_tell(
+            AuditEvent(session_id, user_id, session_type, event, step, self.clock.now(), detail)
+        )
+
+    def _log_and_tell(self, record: AuditEvent) -> None:
+        event, detail = record.event, record.detail
         level = (
             log.debug
             if event == "step"
@@ -283,10 +335,10 @@ class SessionManager:
         )
         level(
             f"session.{event}",
-            session_id=session_id,
-            user_id=user_id,
-            session_type=session_type,
-            step=step,
+            session_id=record.session_id,
+            user_id=record.user_id,
+            session_type=record.session_type,
+            step=record.step,
             **(detail or {}),
         )
         for listener in self._listeners:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import json
 from datetime import datetime
 from typing import Any, NoReturn
 
@@ -15,6 +16,7 @@ import asyncpg
 
 from aiogram_durable.clock import Clock
 from aiogram_durable.codec import insert_values, session_from_row
+from aiogram_durable.expired import ExpiredSessions
 from aiogram_durable.logs import get_logger
 from aiogram_durable.model import (
     CorruptSession,
@@ -37,6 +39,27 @@ _INSERT = (
     "INSERT INTO durable_sessions (bot_id, chat_id, user_id, scope, id, session_type, "
     "schema_version, current_step, session_data, created_at, updated_at, expires_at, version) "
     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+)
+# One sweep batch. SKIP LOCKED: concurrent sweepers claim disjoint rows, so each expiry
+# is reported once. = ANY(ARRAY(...)), not IN (...): the planner then deletes by primary
+# key instead of hash-joining a full scan for every batch (measured).
+_SWEEP_BATCH = (
+    "DELETE FROM durable_sessions WHERE id = ANY(ARRAY(SELECT id FROM durable_sessions "
+    "WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED))"
+)
+# The batch, its 'expired' events and the rows in one statement (a data-modifying CTE):
+# the audit rows commit with the deletion, and nothing crosses the wire twice.
+_SWEEP_AUDITED = (
+    f"WITH gone AS ({_SWEEP_BATCH} RETURNING {_KEYED}), "
+    "audited AS (INSERT INTO durable_session_events "
+    "(session_id, user_id, session_type, event, step, at, detail) "
+    "SELECT id, user_id, session_type, 'expired', current_step, $1, $3::jsonb FROM gone) "
+    f"SELECT {_KEYED} FROM gone"
+)
+# Same text on the store's pool and the audit log's engine: same database, same answer.
+DATABASE_IDENTITY = (
+    "SELECT current_database() || '@' || coalesce(host(inet_server_addr()), 'local') "
+    "|| ':' || coalesce(inet_server_port()::text, current_setting('port'))"
 )
 
 
@@ -435,20 +458,22 @@ class PostgresSessionStore(SessionStore):
         return [s for s in decoded if s is not None]
 
     async def sweep(self, limit: int) -> list[SessionRecord]:
-        # SKIP LOCKED: concurrent sweepers claim disjoint rows, so each expiry is
-        # reported once.
         async with self.pool.acquire() as conn:
-            rows = await conn.fetch(
-                # = ANY(ARRAY(...)), not IN (...): the planner then deletes by primary
-                # key instead of hash-joining a full scan for every batch (measured).
-                "DELETE FROM durable_sessions WHERE id = ANY(ARRAY(SELECT id FROM durable_sessions "
-                "WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED)) "
-                f"RETURNING {_KEYED}",
-                self.clock.now(),
-                limit,
-            )
+            rows = await conn.fetch(f"{_SWEEP_BATCH} RETURNING {_KEYED}", self.clock.now(), limit)
         decoded = [self._decode_quietly(r) for r in rows]
         return [s for s in decoded if s is not None]
+
+    async def sweep_audited(
+        self, limit: int, at: datetime, detail: dict[str, Any]
+    ) -> ExpiredSessions:
+        # One statement, one round trip: delete the batch, audit it, return it.
+        async with self.pool.acquire() as conn:
+            rows = await conn.fetch(_SWEEP_AUDITED, at, limit, json.dumps(detail))
+        return ExpiredSessions(rows, self._decode)
+
+    async def database_identity(self) -> str:
+        async with self.pool.acquire() as conn:
+            return f"postgresql:{await conn.fetchval(DATABASE_IDENTITY)}"
 
     async def ping(self) -> None:
         async with self.pool.acquire() as conn:

@@ -18,6 +18,7 @@ it uses no busy timeout and retries a busy database asynchronously instead.
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from datetime import datetime
 from typing import Any
@@ -29,6 +30,7 @@ from aiogram_durable.codec import (
     session_from_row,
     sqlite_time,
 )
+from aiogram_durable.expired import ExpiredSessions
 from aiogram_durable.files import create_private_file
 from aiogram_durable.logs import get_logger
 from aiogram_durable.model import (
@@ -53,6 +55,39 @@ _INSERT = (
     "schema_version, current_step, session_data, created_at, updated_at, expires_at, version) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+# A sweep batch: expired rows, soonest expired first; rowid is the index's own tail, so
+# the order is total and no sort is needed.
+_SWEEP_PICK = (
+    "SELECT rowid FROM durable_sessions WHERE expires_at <= ? ORDER BY expires_at, rowid LIMIT ?"
+)
+_SWEEP_AUDIT = (
+    "INSERT INTO durable_session_events "
+    "(session_id, user_id, session_type, event, step, at, detail) "
+    "SELECT id, user_id, session_type, 'expired', current_step, ?, ? "
+    f"FROM durable_sessions WHERE rowid IN ({_SWEEP_PICK})"
+)
+_SWEEP_DELETE = f"DELETE FROM durable_sessions WHERE rowid IN ({_SWEEP_PICK}) RETURNING {_KEYED}"
+# SQLite's default auto-checkpoint (pages), restored when a sweep round ends.
+_AUTOCHECKPOINT = 1000
+# Expired rows between two checkpoints during a sweep (~5 WAL pages each).
+_CHECKPOINT_EVERY = 5000
+
+
+def _checkpoint(path: str) -> None:
+    """Copy the WAL into the database, on a connection of its own (any thread)."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+    finally:
+        conn.close()
+
+
+def _main_file(conn: sqlite3.Connection) -> str:
+    """The absolute path of the connection's main database file ('' in memory)."""
+    for _seq, name, file in conn.execute("PRAGMA database_list").fetchall():
+        if name == "main":
+            return str(file)
+    return ""
 
 
 class SqliteSessionStore(SessionStore):
@@ -277,16 +312,63 @@ class SqliteSessionStore(SessionStore):
         decoded = [self._decode_quietly(r) for r in rows]
         return [s for s in decoded if s is not None]
 
+    # Rows expired since the sweep last checkpointed the WAL, and that checkpoint.
+    _swept_since_checkpoint = 0
+    _checkpointing: asyncio.Future[None] | None = None
+
     async def sweep(self, limit: int) -> list[SessionRecord]:
         # One statement: SQLite has a single writer, so no two sweepers get the same row.
         rows = await self._retry(
             self._fetch_all,
-            f"DELETE FROM durable_sessions WHERE id IN (SELECT id FROM durable_sessions "
-            f"WHERE expires_at <= ? ORDER BY expires_at LIMIT ?) RETURNING {_KEYED}",
+            f"DELETE FROM durable_sessions WHERE rowid IN ({_SWEEP_PICK}) RETURNING {_KEYED}",
             (sqlite_time(self.clock.now()), limit),
         )
         decoded = [self._decode_quietly(r) for r in rows]
         return [s for s in decoded if s is not None]
+
+    async def sweep_audited(
+        self, limit: int, at: datetime, detail: dict[str, Any]
+    ) -> ExpiredSessions:
+        rows: list[tuple[Any, ...]] = await self._retry(
+            self._sweep_audited_tx, sqlite_time(at), limit, json.dumps(detail)
+        )
+        self._swept_since_checkpoint += len(rows)
+        running = self._checkpointing
+        if self._swept_since_checkpoint >= _CHECKPOINT_EVERY and (
+            running is None or running.done()
+        ):
+            # In a worker thread, beside the next batches: a checkpoint copies the WAL
+            # into the file and syncs it, which would hold the loop for milliseconds.
+            self._swept_since_checkpoint = 0
+            self._checkpointing = asyncio.ensure_future(asyncio.to_thread(_checkpoint, self._path))
+        if len(rows) < limit:  # the round is over: hand checkpoints back to SQLite
+            if self._checkpointing is not None:
+                await self._checkpointing
+                self._checkpointing = None
+            self._conn.execute(f"PRAGMA wal_autocheckpoint={_AUTOCHECKPOINT}")
+        return ExpiredSessions(rows, self._decode)
+
+    def _sweep_audited_tx(self, at: str, limit: int, detail: str) -> list[tuple[Any, ...]]:
+        conn = self._conn
+        # Until the round ends no commit checkpoints on the loop's thread: the sweep
+        # checkpoints from a worker thread instead (``_checkpoint``).
+        conn.execute("PRAGMA wal_autocheckpoint=0")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Same pick twice in one write transaction: the same rows (nothing else
+            # writes in between, and the order is total).
+            conn.execute(_SWEEP_AUDIT, (at, detail, at, limit))
+            rows = conn.execute(_SWEEP_DELETE, (at, limit)).fetchall()
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return rows
+
+    async def database_identity(self) -> str:
+        # An in-memory database ('') is never another connection's.
+        return f"sqlite:{_main_file(self._conn) or id(self)}"
 
     async def ping(self) -> None:
         self._conn.execute("SELECT 1").fetchone()
