@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, TypeAlias
 
@@ -112,7 +112,14 @@ class SessionRecord:
 
     def with_changes(self, **changes: Any) -> SessionRecord:
         """A copy with some fields replaced."""
-        return replace(self, **changes)
+        # ``dataclasses.replace`` would look the fields up again on every call.
+        for name in _RECORD_FIELDS:
+            if name not in changes:
+                changes[name] = getattr(self, name)
+        return SessionRecord(**changes)
+
+
+_RECORD_FIELDS = tuple(f.name for f in fields(SessionRecord))
 
 
 class SessionError(Exception):
@@ -167,6 +174,30 @@ def with_applied(applied: tuple[int, ...], update_id: int | None) -> tuple[int, 
     return (*applied, update_id)[-MAX_APPLIED_UPDATES:]
 
 
+def _not_json(value: Any) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+# ``json.dumps`` with options builds an encoder per call; this C encoder is built once.
+# No cycle check (markers None): a self-containing value ends in RecursionError instead.
+_make_encoder: Any = json.encoder.c_make_encoder  # type: ignore[attr-defined]
+_c_encode: Any = (
+    _make_encoder(
+        None, _not_json, json.encoder.encode_basestring, None, ":", ",", False, False, False
+    )
+    if _make_encoder is not None
+    else None
+)
+
+
+def _to_json(value: JsonDict) -> str:
+    if _c_encode is None:
+        return _compact.encode(value)
+    chunks: list[str] = _c_encode(value, 0)
+    return "".join(chunks)
+
+
 def encode_data(data: JsonDict, applied: tuple[int, ...] = (), limit: int = MAX_DATA_BYTES) -> str:
     """Encode session data (and the applied update ids) as compact JSON, refusing
     non-JSON values, the reserved key and big payloads."""
@@ -176,8 +207,8 @@ def encode_data(data: JsonDict, applied: tuple[int, ...] = (), limit: int = MAX_
         raise SessionDataError(f"the key {APPLIED_UPDATES_KEY!r} is reserved")
     payload = {**data, APPLIED_UPDATES_KEY: list(applied)} if applied else data
     try:
-        text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    except (TypeError, ValueError) as exc:
+        text = _to_json(payload)
+    except (TypeError, ValueError, RecursionError) as exc:
         raise SessionDataError(f"session data is not JSON: {exc}") from None
     # A UTF-8 character takes at most 4 bytes: only count bytes when it could matter.
     if len(text) * 4 > limit:
@@ -190,12 +221,27 @@ def encode_data(data: JsonDict, applied: tuple[int, ...] = (), limit: int = MAX_
 def decode_data(text: str | bytes) -> tuple[JsonDict, tuple[int, ...]]:
     """Decode stored session data into ``(data, applied update ids)``; ValueError when
     it is not a JSON object or the ids are not integers."""
-    value = json.loads(text)
-    if not isinstance(value, dict):
+    value: Any = None
+    if isinstance(text, str):
+        # The scanner alone: ``json.loads`` adds two Python calls and a regex match.
+        try:
+            value, end = _scan(text, 0)
+        except StopIteration:
+            end = -1
+        if end != len(text):
+            value = None
+    if value is None:
+        value = json.loads(text)  # what the scanner did not take whole (or its error)
+    if type(value) is not dict:
         raise ValueError("session data is not a JSON object")
-    applied = value.pop(APPLIED_UPDATES_KEY, [])
-    if not isinstance(applied, list) or not all(
-        isinstance(i, int) and not isinstance(i, bool) for i in applied
-    ):
+    applied = value.pop(APPLIED_UPDATES_KEY, _ABSENT)
+    if applied is _ABSENT:
+        return value, ()
+    # JSON gives exact ints: ``type is int`` also rules out booleans.
+    if type(applied) is not list or any(type(i) is not int for i in applied):
         raise ValueError("applied update ids are not a list of integers")
     return value, tuple(applied)
+
+
+_scan: Any = json.decoder.JSONDecoder().scan_once  # type: ignore[attr-defined]
+_ABSENT = object()

@@ -25,9 +25,8 @@ from typing import Any
 
 from aiogram_durable.clock import Clock
 from aiogram_durable.codec import (
-    insert_values,
     parse_sqlite_time,
-    session_from_row,
+    session_from_sqlite_row,
     sqlite_time,
 )
 from aiogram_durable.expired import ExpiredSessions
@@ -50,11 +49,20 @@ log = get_logger(__name__)
 _KEYED = ", ".join(KEYED_COLUMNS)
 _BY_KEY = "bot_id = ? AND chat_id = ? AND user_id = ? AND scope = ?"
 _BUSY_RETRY_S = 10.0
+_GET = f"SELECT {_KEYED} FROM durable_sessions WHERE {_BY_KEY}"
+_SAVE = (
+    "UPDATE durable_sessions SET current_step = ?, session_data = ?, updated_at = ?, "
+    "expires_at = ?, version = version + 1 WHERE id = ? AND version = ? AND expires_at > ?"
+)
+_DELETE = (
+    f"DELETE FROM durable_sessions WHERE {_BY_KEY} AND (? IS NULL OR id = ?) RETURNING {_KEYED}"
+)
 _INSERT = (
     "INSERT INTO durable_sessions (bot_id, chat_id, user_id, scope, id, session_type, "
     "schema_version, current_step, session_data, created_at, updated_at, expires_at, version) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+_INSERT_IF_FREE = _INSERT + " ON CONFLICT (bot_id, chat_id, user_id, scope) DO NOTHING"
 # A sweep batch: expired rows, soonest expired first; rowid is the index's own tail, so
 # the order is total and no sort is needed.
 _SWEEP_PICK = (
@@ -127,9 +135,11 @@ class SqliteSessionStore(SessionStore):
             await asyncio.sleep(delay)
             delay = min(delay * 2, 0.05)
 
-    def _decode(self, row: tuple[Any, ...]) -> SessionRecord:
-        key = SessionKey.from_parts(row[0], row[1], row[2], row[-1])
-        return session_from_row(key, row[3:-1], parse_sqlite_time)
+    def _decode(self, row: tuple[Any, ...], key: SessionKey | None = None) -> SessionRecord:
+        """The session of ``row``; ``key``: the row's key when the query fixed it."""
+        if key is None:
+            key = SessionKey.from_parts(row[0], row[1], row[2], row[-1])
+        return session_from_sqlite_row(key, row)
 
     def _decode_or_drop(self, row: tuple[Any, ...]) -> SessionRecord | None:
         try:
@@ -142,14 +152,11 @@ class SqliteSessionStore(SessionStore):
     # -- reading -----------------------------------------------------------------------
 
     async def get(self, key: SessionKey) -> SessionRecord | None:
-        row = self._conn.execute(
-            f"SELECT {_KEYED} FROM durable_sessions WHERE {_BY_KEY}",
-            (key.bot_id, key.chat_id, key.user_id, key.scope),
-        ).fetchone()
+        row = self._conn.execute(_GET, (key.bot_id, key.chat_id, key.user_id, key.scope)).fetchone()
         if row is None:
             return None
         try:
-            session = self._decode(row)
+            session = session_from_sqlite_row(key, row)
         except (ValueError, TypeError, KeyError) as exc:
             await self._retry(self._delete_id, row[3])
             raise CorruptSession(key, str(row[3]), str(exc)) from None
@@ -196,7 +203,11 @@ class SqliteSessionStore(SessionStore):
         self, session: SessionRecord, data_json: str, *, replace: bool
     ) -> SessionRecord | None:
         # Fast path, one statement: nothing is stored under the key (the usual case).
-        if await self._retry(self._insert_if_free, session, data_json):
+        try:
+            inserted = self._insert_row(session, data_json, if_free=True)
+        except sqlite3.OperationalError:
+            inserted = await self._retry(self._insert_if_free, session, data_json)
+        if inserted:
             return None
         result: SessionRecord | None = await self._retry(
             self._insert_tx, session, data_json, replace
@@ -205,10 +216,29 @@ class SqliteSessionStore(SessionStore):
 
     def _insert_row(self, session: SessionRecord, data_json: str, *, if_free: bool) -> bool:
         """INSERT the session; with ``if_free`` a taken key inserts nothing (False)."""
+        key = session.key
+        created = sqlite_time(session.created_at)
+        # A new session was created and updated at one instant: format it once.
+        updated = (
+            created if session.updated_at is session.created_at else sqlite_time(session.updated_at)
+        )
         cursor = self._conn.execute(
-            _INSERT
-            + (" ON CONFLICT (bot_id, chat_id, user_id, scope) DO NOTHING" if if_free else ""),
-            insert_values(session, data_json, sqlite_time),
+            _INSERT_IF_FREE if if_free else _INSERT,
+            (
+                key.bot_id,
+                key.chat_id,
+                key.user_id,
+                key.scope,
+                session.id,
+                session.session_type,
+                session.schema_version,
+                session.step,
+                data_json,
+                created,
+                updated,
+                sqlite_time(session.expires_at),
+                session.version,
+            ),
         )
         return cursor.rowcount == 1
 
@@ -222,10 +252,7 @@ class SqliteSessionStore(SessionStore):
         conn = self._conn
         conn.execute("BEGIN IMMEDIATE")
         try:
-            row = conn.execute(
-                f"SELECT {_KEYED} FROM durable_sessions WHERE {_BY_KEY}",
-                (key.bot_id, key.chat_id, key.user_id, key.scope),
-            ).fetchone()
+            row = conn.execute(_GET, (key.bot_id, key.chat_id, key.user_id, key.scope)).fetchone()
             displaced = None
             if row is not None:
                 displaced = self._decode_or_drop(row)
@@ -254,14 +281,12 @@ class SqliteSessionStore(SessionStore):
         expires_at: datetime,
     ) -> SessionRecord:
         now_s = sqlite_time(now)
+        args = (step, data_json, now_s, sqlite_time(expires_at), session.id, session.version, now_s)
         # Autocommit mode: this single UPDATE is its own transaction.
-        cursor = await self._retry(
-            self._conn.execute,
-            "UPDATE durable_sessions SET current_step = ?, session_data = ?, updated_at = ?, "
-            "expires_at = ?, version = version + 1 "
-            "WHERE id = ? AND version = ? AND expires_at > ?",
-            (step, data_json, now_s, sqlite_time(expires_at), session.id, session.version, now_s),
-        )
+        try:
+            cursor = self._conn.execute(_SAVE, args)
+        except sqlite3.OperationalError:
+            cursor = await self._retry(self._conn.execute, _SAVE, args)
         if cursor.rowcount != 1:
             row = self._conn.execute(
                 "SELECT version, expires_at FROM durable_sessions WHERE id = ?", (session.id,)
@@ -269,30 +294,41 @@ class SqliteSessionStore(SessionStore):
             if row is None or parse_sqlite_time(row[1]) <= now:
                 raise SessionNotFound(session.key, session.id)
             raise VersionConflict(session.key, session.version, int(row[0]))
-        return session.with_changes(
-            step=step,
-            data=data,
-            updated_at=now,
-            expires_at=expires_at,
-            version=session.version + 1,
+        # Built directly: ``with_changes`` would copy every field by name.
+        return SessionRecord(
+            session.id,
+            session.key,
+            session.session_type,
+            session.schema_version,
+            step,
+            data,
+            session.created_at,
+            now,
+            expires_at,
+            session.version + 1,
+            session.applied_updates,
         )
 
     async def delete(self, key: SessionKey, session_id: str | None = None) -> SessionRecord | None:
-        sql = (
-            f"DELETE FROM durable_sessions WHERE {_BY_KEY} "
-            f"AND (? IS NULL OR id = ?) RETURNING {_KEYED}"
-        )
         args = (key.bot_id, key.chat_id, key.user_id, key.scope, session_id, session_id)
-        rows = await self._retry(self._fetch_all, sql, args)
-        decoded = [self._decode_quietly(r) for r in rows]
-        return next((s for s in decoded if s is not None), None)
+        try:
+            rows = self._fetch_all(_DELETE, args)
+        except sqlite3.OperationalError:
+            rows = await self._retry(self._fetch_all, _DELETE, args)
+        for row in rows:  # at most one: the key is unique
+            session = self._decode_quietly(row, key)
+            if session is not None:
+                return session
+        return None
 
     def _fetch_all(self, sql: str, args: Any) -> list[tuple[Any, ...]]:
         return self._conn.execute(sql, args).fetchall()
 
-    def _decode_quietly(self, row: tuple[Any, ...]) -> SessionRecord | None:
+    def _decode_quietly(
+        self, row: tuple[Any, ...], key: SessionKey | None = None
+    ) -> SessionRecord | None:
         try:
-            return self._decode(row)
+            return self._decode(row, key)
         except (ValueError, TypeError, KeyError) as exc:
             log.error("session.corrupt_row", session_id=row[3], reason=str(exc))
             return None
