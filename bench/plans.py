@@ -8,10 +8,12 @@ rolled-back transaction on PostgreSQL, and check which index it reads.
 
 from __future__ import annotations
 
-from datetime import datetime
+import sqlite3
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from aiogram_durable import PostgresSessionStore, SqliteSessionStore
+from aiogram_durable.expired import SWEEPER_DETAIL
 
 if TYPE_CHECKING:
     from bench.sweep import Copy
@@ -21,18 +23,39 @@ BATCH = 500  # the sweeper's default batch, as in bench.sweep
 
 
 async def explain(copy: Copy, backend: str) -> list[str]:
-    """Run one sweep batch to capture the statement, then explain it."""
-    await copy.store.sweep(BATCH)
+    """Run sweep batches as the bench's sweeper does (audited by the store, the trail in
+    the same database) to capture the statement now used, then explain it: at a large
+    backlog that is the storage-order batch (a page range on PostgreSQL, a rowid range
+    on SQLite), else the batch picked through the expiry index."""
+    store = copy.store
+    assert isinstance(store, SqliteSessionStore | PostgresSessionStore)
+    # The first batch of a round takes the quick look at the backlog; the second is a
+    # batch like the rest of the round.
+    await store.sweep_audited(BATCH, datetime.now(UTC), SWEEPER_DETAIL)
+    walking = getattr(store, "_sweep_conn", None)
+    if isinstance(walking, sqlite3.Connection):
+        # SQLite walks on a connection of its own: trace that one too.
+        walking.set_trace_callback(
+            lambda sql: copy.statements.append((sql, ())) if "expires_at <=" in sql else None
+        )
+    del copy.statements[:]
+    await store.sweep_audited(BATCH, datetime.now(UTC), SWEEPER_DETAIL)
     if not copy.statements:
         return ["(no sweep statement captured)"]
-    sql, args = copy.statements[-1]
     if backend == "sqlite":
-        assert isinstance(copy.store, SqliteSessionStore)
-        # The store's own connection (private on purpose): the plan of its statement.
-        rows = copy.store._conn.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall()
-        return [f"-- {sql}", *(f"{'  ' * _depth(rows, r)}{r[3]}" for r in rows)]
-    assert isinstance(copy.store, PostgresSessionStore)
-    async with copy.store.pool.acquire() as conn:
+        assert isinstance(store, SqliteSessionStore)
+        lines: list[str] = []
+        # Each statement of the batch's transaction (audit insert, delete); the store's
+        # own connection (private on purpose) explains them.
+        for sql, _args in copy.statements:
+            if sql.startswith(("BEGIN", "COMMIT")):
+                continue
+            rows = store._conn.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall()
+            lines += [f"-- {sql}", *(f"{'  ' * _depth(rows, r)}{r[3]}" for r in rows)]
+        return lines
+    sql, args = copy.statements[-1]
+    assert isinstance(store, PostgresSessionStore)
+    async with store.pool.acquire() as conn:
         tx = conn.transaction()
         await tx.start()
         try:
@@ -54,8 +77,19 @@ def _depth(rows: list[Any], row: Any) -> int:
 
 
 def uses_index(plan: list[str]) -> bool:
-    """True when the plan reads the expiry index."""
+    """True when the plan reads the expiry index (a batch of a large backlog reads a
+    range of the table in storage order instead: ``range_scans``)."""
     return any(INDEX in line for line in plan if not line.startswith("--"))
+
+
+def range_scans(plan: list[str]) -> list[str]:
+    """Plan lines that read a range of the table in storage order (a TID Range Scan on
+    PostgreSQL, a rowid range on SQLite)."""
+    return [
+        line.strip()
+        for line in plan
+        if not line.startswith("--") and ("Tid Range Scan" in line or "(rowid>" in line)
+    ]
 
 
 def full_scans(plan: list[str]) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 
 import pytest
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from aiogram_durable.audit import MemoryAuditLog, SqlAuditLog
 from aiogram_durable.clock import FakeClock
 from aiogram_durable.durable import audit_engine
+from aiogram_durable.expired import ExpiredSessions, SweepRange
 from aiogram_durable.manager import SessionManager
 from aiogram_durable.memory import MemorySessionStore
 from aiogram_durable.model import SessionKey, SessionRecord
@@ -227,3 +228,110 @@ async def test_sweep_audits_through_the_log_when_the_trail_is_elsewhere(
     assert await Sweeper(manager, interval=60).run_once() == 5
     assert manager._store_audits_sweep is False
     assert sum(e.event == "expired" for e in audit.events) == 5
+
+
+# -- a large backlog, swept in storage order (page ranges / rowid ranges) --------------
+
+
+def _walk_from(store: SessionStore, backlog: int) -> None:
+    # The threshold lowered so that a few hundred sessions make a "large" backlog.
+    assert hasattr(store, "sweep_backlog")
+    store.sweep_backlog = backlog
+
+
+async def test_backlog_is_swept_in_storage_order_each_session_once(
+    sql_harness: Harness,
+) -> None:
+    store = sql_harness.store
+    manager, audit, engine = await _audited_manager(store, sql_harness.url)
+    _walk_from(store, 50)
+    try:
+        for user in range(600):
+            await manager.start(SessionKey(1, user, user), "t", step="s1", data={"n": user})
+        sql_harness.clock.advance(30)
+        kept = [
+            await manager.save(s, step="again", data={"kept": True})
+            for s in await manager.list_active(limit=1000)
+            if s.key.user_id % 3 == 0
+        ]
+        sql_harness.clock.advance(31)  # the untouched ones expire, the saved ones not
+        ranges: list[bool] = []
+        real_sweep = manager.sweep
+
+        async def watched(*, batch_size: int = 500) -> Sequence[SessionRecord]:
+            batch = await real_sweep(batch_size=batch_size)
+            ranges.append(isinstance(batch, ExpiredSessions) and batch.more)
+            return batch
+
+        manager.sweep = watched  # type: ignore[method-assign]
+        notified: list[SessionRecord] = []
+
+        async def hook(session: SessionRecord) -> None:
+            notified.append(session)
+
+        sweeper = Sweeper(manager, interval=60, batch_size=100, on_expired=hook)
+        assert await sweeper.run_once() == 400
+        assert any(ranges), "the backlog was not walked in storage order"
+        assert ranges[-1] is False  # the round ends on an index batch
+        assert len({s.id for s in notified}) == 400
+        assert all(s.data == {"n": s.key.user_id} for s in notified)
+        assert sorted(await _expired_events(engine)) == sorted(s.id for s in notified)
+        active = await manager.list_active(limit=1000)
+        assert sorted(s.id for s in active) == sorted(s.id for s in kept)
+        # An expired session is gone for readers at once, swept or not.
+        assert await store.get(notified[0].key) is None
+        assert await sweeper.run_once() == 0
+    finally:
+        await audit.close()
+        await engine.dispose()
+
+
+async def test_two_processes_walking_a_backlog_report_each_session_once(
+    sql_harness: Harness,
+) -> None:
+    first, audit_a, engine_a = await _audited_manager(sql_harness.store, sql_harness.url)
+    other_store = await sql_harness.reopen()
+    second, audit_b, engine_b = await _audited_manager(other_store, sql_harness.url)
+    _walk_from(sql_harness.store, 50)
+    _walk_from(other_store, 50)
+    try:
+        for user in range(1000):
+            await first.start(SessionKey(1, user, user), "t")
+        sql_harness.clock.advance(30)
+        for user in range(1000, 1100):  # these are still active when the others expire
+            await first.start(SessionKey(1, user, user), "t")
+        sql_harness.clock.advance(30)
+        returned: list[list[str]] = [[], []]
+
+        async def drain(manager: SessionManager, out: list[str]) -> None:
+            async def hook(session: SessionRecord) -> None:
+                out.append(session.id)
+
+            await Sweeper(manager, interval=60, batch_size=25, on_expired=hook).run_once()
+
+        await asyncio.gather(drain(first, returned[0]), drain(second, returned[1]))
+        both = returned[0] + returned[1]
+        assert len(both) == 1000 and len(set(both)) == 1000
+        assert sorted(await _expired_events(engine_a)) == sorted(both)
+        active = await first.list_active(limit=2000)
+        assert sorted(s.key.user_id for s in active) == list(range(1000, 1100))
+    finally:
+        await audit_a.close()
+        await audit_b.close()
+        await engine_a.dispose()
+        await engine_b.dispose()
+        await other_store.close()
+
+
+def test_sweep_range_spans_follow_batch_time_and_stop_when_expired_rows_are_rare() -> None:
+    walk = SweepRange(1000, span=10, min_yield=0.5, target_s=0.01)
+    assert walk.next_range() == (0, 10)
+    walk.done(10, 10, 0.001)  # quick: the span doubles
+    assert walk.next_range() == (10, 30)
+    walk.done(30, 20, 0.02)  # slow: it halves
+    assert walk.next_range() == (30, 40)
+    walk.done(40, 0, 0.007)
+    assert not walk.finished
+    rare = SweepRange(100, span=20, min_yield=0.5, target_s=0.01)
+    rare.done(20, 1, 0.007)  # a fifth of the table, one expired row: not worth it
+    assert rare.finished

@@ -11,6 +11,7 @@ sessions, so ``ExpiredSessions`` keeps the raw rows and decodes on access.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, overload, runtime_checkable
 
@@ -22,6 +23,13 @@ log = get_logger(__name__)
 # What the sweep writes into the ``detail`` of each ``expired`` event.
 SWEEPER_DETAIL: dict[str, Any] = {"found_by": "sweeper"}
 
+# Expired sessions (counted through the expiry index at a round's start, up to this
+# many) that make a SQL store sweep the round in storage order (``SweepRange``).
+SWEEP_BACKLOG = 5000
+# How long one storage-order batch should take: steps wait behind it (for the database
+# on PostgreSQL, for the write lock on SQLite), so it stays short; the span follows.
+RANGE_BATCH_TARGET_S = 0.005
+
 # Where session id, user id, type and step sit in a row in ``KEYED_COLUMNS`` order.
 _ID, _USER, _TYPE, _STEP = 3, 2, 4, 6
 
@@ -31,14 +39,24 @@ class ExpiredSessions(Sequence[SessionRecord]):
 
     ``len`` is the number of rows removed (and audited); a row that cannot be decoded
     is logged and left out of the decoded sessions, so iteration may yield fewer.
+    ``more``: the store is partway through a backlog it sweeps in storage order (a range
+    of pages or rowids per batch), so a batch shorter than asked for does not mean that
+    nothing expired is left.
     """
 
-    __slots__ = ("_decode", "_decoded", "_rows")
+    __slots__ = ("_decode", "_decoded", "_rows", "more")
 
-    def __init__(self, rows: Sequence[Any], decode: Callable[[Any], SessionRecord]) -> None:
+    def __init__(
+        self,
+        rows: Sequence[Any],
+        decode: Callable[[Any], SessionRecord],
+        *,
+        more: bool = False,
+    ) -> None:
         self._rows = rows
         self._decode = decode
         self._decoded: list[SessionRecord] | None = None
+        self.more = more
 
     def summaries(self) -> Iterator[tuple[str, int, str, str | None]]:
         """(session id, user id, type, step) of every removed row, without decoding."""
@@ -72,7 +90,7 @@ class ExpiredSessions(Sequence[SessionRecord]):
         return self._sessions()[index]
 
     def __repr__(self) -> str:
-        return f"ExpiredSessions({len(self._rows)} rows)"
+        return f"ExpiredSessions({len(self._rows)} rows{', more' if self.more else ''})"
 
 
 @runtime_checkable
@@ -87,3 +105,48 @@ class AuditingSweep(Protocol):
     ) -> ExpiredSessions:
         """``sweep`` that also inserts each removed session's ``expired`` event
         (``at``, ``detail``) into ``durable_session_events`` in the same transaction."""
+
+
+@dataclass
+class SweepRange:
+    """A walk through a table in storage order: ranges of heap pages (PostgreSQL) or of
+    rowids (SQLite), each range one sweep batch.
+
+    Picking expired rows through the expiry index visits them in expiry order, which is
+    unrelated to where they are stored: every row costs a scattered page in the table
+    and in each index. Walking the table in order touches each page once, which is what
+    a bare ``DELETE`` of most of a table does. The span (units per batch) doubles while
+    batches are quick and halves when one takes over ``target_s``. When expired rows
+    turn out to be rare (under ``min_yield`` a unit after a fair look) the walk stops:
+    index batches are cheaper then.
+    """
+
+    end: int  # first unit past the walk
+    span: int  # units in the next batch
+    min_yield: float  # expired rows per unit below which the walk is not worth it
+    position: int = 0
+    target_s: float = RANGE_BATCH_TARGET_S
+    max_span: int = 1 << 20
+    found: int = 0
+    abandoned: bool = False
+
+    def next_range(self) -> tuple[int, int]:
+        """[first, last) of the next batch."""
+        return self.position, min(self.position + self.span, self.end)
+
+    def done(self, last: int, found: int, took_s: float) -> None:
+        """The batch up to ``last`` removed ``found`` rows in ``took_s`` seconds."""
+        self.position = last
+        self.found += found
+        if took_s > self.target_s:
+            self.span = max(1, self.span // 2)
+        elif took_s < self.target_s / 2:
+            self.span = min(self.max_span, self.span * 2)
+        walked = self.position
+        # A fair look: an eighth of the table; then rare expired rows end the walk.
+        if walked * 8 >= self.end and self.found < self.min_yield * walked:
+            self.abandoned = True
+
+    @property
+    def finished(self) -> bool:
+        return self.abandoned or self.position >= self.end

@@ -16,7 +16,7 @@ import asyncpg
 
 from aiogram_durable.clock import Clock
 from aiogram_durable.codec import insert_values, session_from_row
-from aiogram_durable.expired import ExpiredSessions
+from aiogram_durable.expired import SWEEP_BACKLOG, ExpiredSessions, SweepRange
 from aiogram_durable.logs import get_logger
 from aiogram_durable.model import (
     CorruptSession,
@@ -56,6 +56,27 @@ _SWEEP_AUDITED = (
     "SELECT id, user_id, session_type, 'expired', current_step, $1, $3::jsonb FROM gone) "
     f"SELECT {_KEYED} FROM gone"
 )
+# A large backlog is swept in storage order instead: a range of heap pages per batch (a
+# TID Range Scan, PostgreSQL 14+), so each batch reads and dirties neighbouring pages
+# rather than one scattered page per row picked through the expiry index. A plain
+# DELETE is the claim: a row is deleted, and so returned and audited, by one statement
+# only; one that another sweeper deletes first, or a step saves meanwhile, is waited
+# for and re-checked (READ COMMITTED), so it is skipped, not reported twice.
+_SWEEP_RANGE_AUDITED = (
+    "WITH gone AS (DELETE FROM durable_sessions "
+    "WHERE ctid >= $3::tid AND ctid < $4::tid AND expires_at <= $1 "
+    f"RETURNING {_KEYED}), "
+    "audited AS (INSERT INTO durable_session_events "
+    "(session_id, user_id, session_type, event, step, at, detail) "
+    "SELECT id, user_id, session_type, 'expired', current_step, $1, $2::jsonb FROM gone) "
+    f"SELECT {_KEYED} FROM gone"
+)
+# The quick look at a round's start: expired rows counted through the expiry index
+# (index-only), stopped at the backlog size; then the heap's length in pages.
+_SWEEP_BACKLOG = (
+    "SELECT count(*) FROM (SELECT 1 FROM durable_sessions WHERE expires_at <= $1 LIMIT $2) s"
+)
+_SWEEP_PAGES = "SELECT pg_relation_size('durable_sessions') / current_setting('block_size')::int"
 # Same text on the store's pool and the audit log's engine: same database, same answer.
 DATABASE_IDENTITY = (
     "SELECT current_database() || '@' || coalesce(host(inet_server_addr()), 'local') "
@@ -463,13 +484,47 @@ class PostgresSessionStore(SessionStore):
         decoded = [self._decode_quietly(r) for r in rows]
         return [s for s in decoded if s is not None]
 
+    # Expired rows (counted at a round's start) from which a round sweeps page ranges.
+    sweep_backlog = SWEEP_BACKLOG
+    # The page ranges of the round in hand; None: batches picked through the index.
+    _sweep_range: SweepRange | None = None
+    # True until a round's first batch: it takes the quick look at the backlog.
+    _sweep_round_new = True
+
     async def sweep_audited(
         self, limit: int, at: datetime, detail: dict[str, Any]
     ) -> ExpiredSessions:
-        # One statement, one round trip: delete the batch, audit it, return it.
+        detail_json = json.dumps(detail)
         async with self.pool.acquire() as conn:
-            rows = await conn.fetch(_SWEEP_AUDITED, at, limit, json.dumps(detail))
+            if self._sweep_round_new:
+                self._sweep_round_new = False
+                backlog = await conn.fetchval(_SWEEP_BACKLOG, at, self.sweep_backlog)
+                if backlog >= self.sweep_backlog:
+                    pages = int(await conn.fetchval(_SWEEP_PAGES))
+                    self._sweep_range = SweepRange(pages, span=8, min_yield=0.25)
+            walk = self._sweep_range
+            if walk is not None:
+                return await self._sweep_pages(conn, walk, at, detail_json)
+            # One statement, one round trip: delete the batch, audit it, return it.
+            rows = await conn.fetch(_SWEEP_AUDITED, at, limit, detail_json)
+        if len(rows) < limit:
+            self._sweep_round_new = True
         return ExpiredSessions(rows, self._decode)
+
+    async def _sweep_pages(
+        self, conn: Any, walk: SweepRange, at: datetime, detail_json: str
+    ) -> ExpiredSessions:
+        """One batch of a page-range walk, timed so that it stays short."""
+        loop = asyncio.get_running_loop()
+        first, last = walk.next_range()
+        started = loop.time()
+        rows = await conn.fetch(_SWEEP_RANGE_AUDITED, at, detail_json, (first, 0), (last, 0))
+        walk.done(last, len(rows), loop.time() - started)
+        if walk.finished:
+            # Whatever the walk missed (rows added past its end, rows saved then expired
+            # behind it) is left to index batches, which end the round.
+            self._sweep_range = None
+        return ExpiredSessions(rows, self._decode, more=True)
 
     async def database_identity(self) -> str:
         async with self.pool.acquire() as conn:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+import time
 from datetime import datetime
 from typing import Any
 
@@ -29,7 +30,7 @@ from aiogram_durable.codec import (
     session_from_sqlite_row,
     sqlite_time,
 )
-from aiogram_durable.expired import ExpiredSessions
+from aiogram_durable.expired import SWEEP_BACKLOG, ExpiredSessions, SweepRange
 from aiogram_durable.files import create_private_file
 from aiogram_durable.logs import get_logger
 from aiogram_durable.model import (
@@ -75,6 +76,28 @@ _SWEEP_AUDIT = (
     f"FROM durable_sessions WHERE rowid IN ({_SWEEP_PICK})"
 )
 _SWEEP_DELETE = f"DELETE FROM durable_sessions WHERE rowid IN ({_SWEEP_PICK}) RETURNING {_KEYED}"
+# A large backlog is swept in rowid order (storage order: the table is a b-tree on
+# rowid), a range per batch, on a connection of the sweep's own in a worker thread: the
+# loop's connection goes on reading (WAL) and writes as soon as a batch commits.
+# ``+expires_at`` keeps the planner on the rowid range, off the expiry index.
+_SWEEP_ROWIDS = "FROM durable_sessions WHERE rowid >= ? AND rowid < ? AND +expires_at <= ?"
+_SWEEP_ROWIDS_AUDIT = (
+    "INSERT INTO durable_session_events "
+    "(session_id, user_id, session_type, event, step, at, detail) "
+    f"SELECT id, user_id, session_type, 'expired', current_step, ?, ? {_SWEEP_ROWIDS}"
+)
+_SWEEP_ROWIDS_DELETE = f"DELETE {_SWEEP_ROWIDS} RETURNING {_KEYED}"
+# The quick look at a round's start: expired rows counted in the expiry index, stopped
+# at the backlog size.
+_SWEEP_BACKLOG = (
+    "SELECT count(*) FROM (SELECT 1 FROM durable_sessions WHERE expires_at <= ? LIMIT ?)"
+)
+# The sweep connection's page cache: a batch rewrites pages of four indexes of the
+# sessions and three of the events; SQLite's default (2 MiB) would read most of them
+# back from the OS for every batch. Freed when the round ends.
+_SWEEP_CACHE_KIB = 65536
+# How long the sweep connection waits for the write lock (in its thread, off the loop).
+_SWEEP_BUSY_MS = 5000
 # SQLite's default auto-checkpoint (pages), restored when a sweep round ends.
 _AUTOCHECKPOINT = 1000
 # Expired rows between two checkpoints during a sweep (~5 WAL pages each).
@@ -84,6 +107,41 @@ _CHECKPOINT_EVERY = 5000
 def _checkpoint(path: str) -> None:
     """Copy the WAL into the database, on a connection of its own (any thread)."""
     conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+    finally:
+        conn.close()
+
+
+def _open_sweep_connection(path: str) -> sqlite3.Connection:
+    """The connection a backlog is swept on, used from one worker thread at a time."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute(f"PRAGMA busy_timeout={_SWEEP_BUSY_MS}")
+    conn.execute(f"PRAGMA cache_size=-{_SWEEP_CACHE_KIB}")
+    return conn
+
+
+def _sweep_rowids_tx(
+    conn: sqlite3.Connection, at: str, detail: str, first: int, last: int
+) -> tuple[list[tuple[Any, ...]], float]:
+    """Audit and delete the expired rows with rowid in [first, last), in a worker
+    thread; (rows, seconds the write lock was held)."""
+    conn.execute("BEGIN IMMEDIATE")
+    started = time.perf_counter()
+    try:
+        # Same rows twice in one write transaction: nothing else writes in between.
+        conn.execute(_SWEEP_ROWIDS_AUDIT, (at, detail, first, last, at))
+        rows = conn.execute(_SWEEP_ROWIDS_DELETE, (first, last, at)).fetchall()
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return rows, time.perf_counter() - started
+
+
+def _close_sweep_connection(conn: sqlite3.Connection) -> None:
     try:
         conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
     finally:
@@ -362,12 +420,60 @@ class SqliteSessionStore(SessionStore):
         decoded = [self._decode_quietly(r) for r in rows]
         return [s for s in decoded if s is not None]
 
+    # Expired rows (counted at a round's start) from which a round walks rowid ranges.
+    sweep_backlog = SWEEP_BACKLOG
+    # The rowid walk of the round in hand and its connection; None: index batches.
+    _sweep_range: SweepRange | None = None
+    _sweep_conn: sqlite3.Connection | None = None
+    # True until a round's first batch: it takes the quick look at the backlog.
+    _sweep_round_new = True
+
     async def sweep_audited(
         self, limit: int, at: datetime, detail: dict[str, Any]
     ) -> ExpiredSessions:
-        rows: list[tuple[Any, ...]] = await self._retry(
-            self._sweep_audited_tx, sqlite_time(at), limit, json.dumps(detail)
-        )
+        at_s, detail_json = sqlite_time(at), json.dumps(detail)
+        if self._sweep_round_new:
+            self._sweep_round_new = False
+            await self._look_at_backlog(at_s)
+        if self._sweep_range is not None:
+            return await self._sweep_rowids(self._sweep_range, at_s, detail_json)
+        batch = await self._sweep_by_index(limit, at_s, detail_json)
+        if len(batch) < limit:
+            self._sweep_round_new = True
+        return batch
+
+    async def _look_at_backlog(self, at: str) -> None:
+        path = self._path if _main_file(self._conn) else ""
+        if not path:  # in memory: no second connection can see it
+            return
+        (backlog,) = self._conn.execute(_SWEEP_BACKLOG, (at, self.sweep_backlog)).fetchone()
+        if backlog < self.sweep_backlog:
+            return
+        (top,) = self._conn.execute("SELECT max(rowid) FROM durable_sessions").fetchone()
+        self._sweep_conn = await asyncio.to_thread(_open_sweep_connection, path)
+        # Commits on the loop's connection must not checkpoint the growing WAL on the
+        # loop: the sweep connection checkpoints it, in its thread.
+        self._conn.execute("PRAGMA wal_autocheckpoint=0")
+        self._sweep_range = SweepRange(int(top or 0) + 1, span=256, min_yield=0.01)
+
+    async def _sweep_rowids(self, walk: SweepRange, at: str, detail: str) -> ExpiredSessions:
+        """One batch of the rowid walk, off the loop, timed by how long it held the
+        write lock (what steps wait for)."""
+        conn = self._sweep_conn
+        assert conn is not None
+        first, last = walk.next_range()
+        rows, held = await asyncio.to_thread(_sweep_rowids_tx, conn, at, detail, first, last)
+        walk.done(last, len(rows), held)
+        if walk.finished:
+            # Rows the walk missed (added past its end, saved then expired behind it)
+            # are left to index batches, which end the round.
+            self._sweep_range = self._sweep_conn = None
+            await asyncio.to_thread(_close_sweep_connection, conn)
+            self._conn.execute(f"PRAGMA wal_autocheckpoint={_AUTOCHECKPOINT}")
+        return ExpiredSessions(rows, self._decode, more=True)
+
+    async def _sweep_by_index(self, limit: int, at: str, detail: str) -> ExpiredSessions:
+        rows: list[tuple[Any, ...]] = await self._retry(self._sweep_audited_tx, at, limit, detail)
         self._swept_since_checkpoint += len(rows)
         running = self._checkpointing
         if self._swept_since_checkpoint >= _CHECKPOINT_EVERY and (
@@ -410,4 +516,6 @@ class SqliteSessionStore(SessionStore):
         self._conn.execute("SELECT 1").fetchone()
 
     async def close(self) -> None:
+        if self._sweep_conn is not None:  # a round stopped mid-walk
+            self._sweep_conn.close()
         self._conn.close()

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 
+from aiogram_durable.expired import ExpiredSessions
 from aiogram_durable.logs import get_logger
 from aiogram_durable.manager import SessionManager
 from aiogram_durable.model import SessionRecord
@@ -52,7 +53,9 @@ class Sweeper:
         On a store that blocks the event loop (SQLite) batches are sized by time, not
         only by count: a batch that took longer than ``BATCH_TARGET_S`` halves the next
         one, a quick one doubles it (up to ``batch_size``), which bounds how long updates
-        wait behind the sweep. Elsewhere fixed batches keep round trips few.
+        wait behind the sweep. Elsewhere fixed batches keep round trips few. A SQL store
+        that finds a large backlog sweeps it in storage order, in batches it times itself
+        (``ExpiredSessions.more``).
         """
         adaptive = self.manager.store.blocks_event_loop
         total = 0
@@ -66,7 +69,10 @@ class Sweeper:
             if self.on_expired is not None:  # else the batch need not be decoded at all
                 for session in batch:
                     await self._notify(session)
-            if len(batch) < size:
+            # A store sweeping a backlog in storage order sizes its batches by pages,
+            # not rows: it says whether more is left.
+            more = isinstance(batch, ExpiredSessions) and batch.more
+            if len(batch) < size and not more:
                 return total
             if adaptive and took > BATCH_TARGET_S:
                 size = max(MIN_BATCH, size // 2)
