@@ -139,12 +139,18 @@ def _sweep_section(s: dict[str, Any]) -> list[str]:
         per = "–"
         if not r["timed_out"]:
             per = f"{float(r['seconds']['median']) / r['expired'] * 1e6:,.0f}"
+        # Older results.json files have no baseline.
+        bare = r.get("bare_delete", {}).get("seconds")
+        ratio = r.get("ratio_to_bare_delete")
+        vs_bare = "–" if ratio is None else f"{'≥ ' if r['timed_out'] else ''}{ratio:.1f} ×"
         rows.append(
             [
                 r["backend"],
                 f"{r['size']:,}",
                 f"{r['expired']:,}",
                 took,
+                fmt(bare, "s", 2) if bare is not None else "–",
+                vs_bare,
                 per,
                 "yes" if r["complete"] else "no",
                 f"{r['load_seconds']:.1f} s",
@@ -177,6 +183,8 @@ def _sweep_section(s: dict[str, Any]) -> list[str]:
                 "sessions",
                 "expired",
                 "sweep time",
+                "bare DELETE",
+                "sweep / bare DELETE",
                 "µs per expired session",
                 "all returned",
                 "bulk load",
@@ -205,6 +213,8 @@ def _sweep_section(s: dict[str, Any]) -> list[str]:
     for key, plan in s["plans"].items():
         backend, size = key.split()
         used = "uses" if s["index_used"][key] else "does NOT use"
+        if s.get("range_scans", {}).get(key):
+            used = "reads a range of the table in storage order, not"
         scans = s.get("full_scans", {}).get(key)
         also = "; but also reads the whole table" if scans else ", no full scan"
         shown = plan
