@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import Any, Literal
 
@@ -82,26 +80,44 @@ def _split(state: str | None) -> tuple[str, str]:
     return group, step
 
 
-@dataclass
 class _Pending:
-    """One key's session inside one update."""
+    """One key's session inside one update (a slotted class: one is made per update)."""
 
-    key: SessionKey
-    loaded: bool = False
-    session: SessionRecord | None = None
-    state: str | None = None
-    data: dict[str, Any] = field(default_factory=dict)
-    dirty: bool = False
-    new_id: str | None = None
-    outcome: Outcome = "completed"
-    cancelled_by: int | None = None
-    # The update this unit of work applies; stored with its write (exactly-once).
-    update_id: int | None = None
-    # The started/step event of this update's write, recorded when the update ends,
-    # with what handlers noted after the write (a prompt's message id): one audit row
-    # and one store write per step, although the prompt is sent after the write.
-    announcement: tuple[SessionRecord, EventKind] | None = None
-    notes: dict[str, Any] = field(default_factory=dict)
+    __slots__ = (
+        "announcement",
+        "cancelled_by",
+        "data",
+        "dirty",
+        "key",
+        "loaded",
+        "new_id",
+        "notes",
+        "outcome",
+        "session",
+        "state",
+        "transient",
+        "update_id",
+    )
+
+    def __init__(self, key: SessionKey, *, transient: bool = False) -> None:
+        self.key = key
+        # Outside an update: a throwaway that writes through at once.
+        self.transient = transient
+        self.loaded = False
+        self.session: SessionRecord | None = None
+        self.state: str | None = None
+        self.data: dict[str, Any] = {}
+        self.dirty = False
+        self.new_id: str | None = None
+        self.outcome: Outcome = "completed"
+        self.cancelled_by: int | None = None
+        # The update this unit of work applies; stored with its write (exactly-once).
+        self.update_id: int | None = None
+        # The started/step event of this update's write, recorded when the update ends,
+        # with what handlers noted after the write (a prompt's message id): one audit row
+        # and one store write per step, although the prompt is sent after the write.
+        self.announcement: tuple[SessionRecord, EventKind] | None = None
+        self.notes: dict[str, Any] | None = None
 
 
 _pending: contextvars.ContextVar[dict[StorageKey, _Pending] | None] = contextvars.ContextVar(
@@ -221,10 +237,19 @@ class SessionStorage(BaseStorage):
 
     # -- unit of work -----------------------------------------------------------------------
 
-    def begin(self, key: StorageKey) -> contextvars.Token[dict[StorageKey, _Pending] | None]:
+    def begin(
+        self, key: StorageKey, session_key: SessionKey | None = None
+    ) -> contextvars.Token[dict[StorageKey, _Pending] | None]:
         """Open the unit of work for ``key`` in this context (called under its lock)."""
-        current = _pending.get() or {}
-        return _pending.set({**current, key: _Pending(self.session_key(key))})
+        return self._begin(key, session_key or self.session_key(key))[1]
+
+    def _begin(
+        self, key: StorageKey, session_key: SessionKey
+    ) -> tuple[_Pending, contextvars.Token[dict[StorageKey, _Pending] | None]]:
+        pending = _Pending(session_key)
+        current = _pending.get()
+        units = {key: pending} if current is None else {**current, key: pending}
+        return pending, _pending.set(units)
 
     def end(
         self, key: StorageKey, token: contextvars.Token[dict[StorageKey, _Pending] | None]
@@ -257,26 +282,37 @@ class SessionStorage(BaseStorage):
         session, event = pending.announcement
         self.manager.announce(session, event, pending.notes or None)
         pending.announcement = None
-        pending.notes = {}
+        pending.notes = None
 
-    async def _open(self, key: StorageKey) -> tuple[_Pending, bool]:
-        """The pending session of ``key`` and whether it is a throwaway (write-through)."""
-        pending = (_pending.get() or {}).get(key)
-        transient = pending is None
+    @staticmethod
+    def _loaded(key: StorageKey) -> _Pending | None:
+        """This update's already loaded session of ``key``, without a coroutine (the
+        usual case: aiogram asks for state and data several times per update)."""
+        units = _pending.get()
+        if units is None:
+            return None
+        pending = units.get(key)
+        return pending if pending is not None and pending.loaded else None
+
+    async def _open(self, key: StorageKey) -> _Pending:
+        """The pending session of ``key``, loaded (``transient``: a write-through one)."""
+        units = _pending.get()
+        pending = None if units is None else units.get(key)
         if pending is None:
-            pending = _Pending(self.session_key(key))
+            pending = _Pending(self.session_key(key), transient=True)
         if not pending.loaded:
             session = await self.manager.get(pending.key)
             pending.loaded = True
             pending.session = session
             pending.state = self.state_of(session)
-            pending.data = dict(session.data) if session is not None else {}
-        return pending, transient
+            # The record's data dict is this update's own (decoded for this read).
+            pending.data = session.data.copy() if session is not None else {}
+        return pending
 
     async def was_applied(self, key: StorageKey, update_id: int) -> bool:
         """True when the session of ``key`` already holds ``update_id``'s effect;
         otherwise remember ``update_id`` so this update's write records it."""
-        pending, _ = await self._open(key)
+        pending = self._loaded(key) or await self._open(key)
         if pending.session is not None and update_id in pending.session.applied_updates:
             return True
         pending.update_id = update_id
@@ -336,15 +372,27 @@ class SessionStorage(BaseStorage):
     # -- BaseStorage -------------------------------------------------------------------------
 
     async def get_state(self, key: StorageKey) -> str | None:
-        pending, _ = await self._open(key)
+        pending = self._loaded(key) or await self._open(key)
         return pending.state
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        pending, _ = await self._open(key)
-        return dict(pending.data)
+        pending = self._loaded(key) or await self._open(key)
+        return pending.data.copy()
+
+    async def update_data(self, key: StorageKey, data: Mapping[str, Any]) -> dict[str, Any]:
+        # What ``BaseStorage.update_data`` does (get, update, set, copy), with one copy
+        # of the data instead of three.
+        pending = self._loaded(key) or await self._open(key)
+        merged = pending.data.copy()
+        merged.update(data)
+        pending.data = merged
+        pending.dirty = True
+        if pending.transient:
+            await self._write(pending)
+        return merged.copy()
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
-        pending, transient = await self._open(key)
+        pending = self._loaded(key) or await self._open(key)
         new_state = state.state if isinstance(state, State) else state
         if new_state is not None:
             session_type, _ = self.type_of_state(new_state)
@@ -359,7 +407,7 @@ class SessionStorage(BaseStorage):
                 pending.new_id = new_session_id()
         pending.state = new_state
         pending.dirty = True
-        if transient:
+        if pending.transient:
             await self._write(pending)
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
@@ -367,10 +415,10 @@ class SessionStorage(BaseStorage):
             raise DataNotDictLikeError(
                 f"Data must be a dict or dict-like object, got {type(data).__name__}"
             )
-        pending, transient = await self._open(key)
+        pending = self._loaded(key) or await self._open(key)
         pending.data = dict(data)
         pending.dirty = True
-        if transient:
+        if pending.transient:
             await self._write(pending)
 
     def before_close(self, hook: Callable[[], Awaitable[None]]) -> None:
@@ -390,7 +438,7 @@ class SessionStorage(BaseStorage):
 
     async def current_session_id(self, key: StorageKey) -> str | None:
         """The id of the flow open for ``key`` in this update (also a just-started one)."""
-        pending, _ = await self._open(key)
+        pending = self._loaded(key) or await self._open(key)
         if pending.state is None:
             return None
         if pending.new_id is not None:
@@ -399,7 +447,7 @@ class SessionStorage(BaseStorage):
 
     async def current_session(self, key: StorageKey) -> SessionRecord | None:
         """The stored session as loaded at the start of this update."""
-        pending, _ = await self._open(key)
+        pending = self._loaded(key) or await self._open(key)
         return pending.session
 
     async def note(self, key: StorageKey, **values: Any) -> None:
@@ -408,11 +456,13 @@ class SessionStorage(BaseStorage):
         nothing; JSON values only."""
         pending = (_pending.get() or {}).get(key)
         if pending is not None:
+            if pending.notes is None:
+                pending.notes = {}
             pending.notes.update(values)
 
     async def mark_outcome(self, key: StorageKey, outcome: Outcome, by: int | None) -> None:
         """How the next ``clear`` ends the session: completed (default) or cancelled."""
-        pending, _ = await self._open(key)
+        pending = self._loaded(key) or await self._open(key)
         pending.outcome = outcome
         pending.cancelled_by = by
 
@@ -456,24 +506,57 @@ class SessionIsolation(BaseEventIsolation):
         self.storage = storage
         self.locks = locks
 
-    @asynccontextmanager
-    async def lock(self, key: StorageKey) -> AsyncGenerator[None, None]:
-        in_hand = self.storage.in_hand
-        in_hand.enter()
-        try:
-            async with self.locks.lock(self.storage.session_key(key)):
-                token = self.storage.begin(key)
-                try:
-                    yield
-                    await self.storage.commit(key)
-                finally:
-                    self.storage.end(key, token)
-        finally:
-            in_hand.leave()
+    def lock(self, key: StorageKey) -> _UnitOfWork:  # type: ignore[override]
+        # A class, not an ``asynccontextmanager`` generator: this runs on every update.
+        return _UnitOfWork(self.storage, self.locks, key)
 
     async def close(self) -> None:
         await self.storage.in_hand.wait_idle(self.storage.close_grace)
         await self.locks.close()
+
+
+class _UnitOfWork:
+    """``async with isolation.lock(key)``: hold the key's lock, run the update as a unit
+    of work, write what it changed (unless it raised), let the lock go."""
+
+    __slots__ = ("_hold", "_key", "_locks", "_pending", "_storage", "_token")
+
+    def __init__(self, storage: SessionStorage, locks: KeyLocks, key: StorageKey) -> None:
+        self._storage = storage
+        self._locks = locks
+        self._key = key
+
+    async def __aenter__(self) -> None:
+        storage = self._storage
+        storage.in_hand.enter()
+        try:
+            session_key = storage.session_key(self._key)
+            self._hold = self._locks.lock(session_key)
+            await self._hold.__aenter__()
+        except BaseException:
+            storage.in_hand.leave()
+            raise
+        self._pending, self._token = storage._begin(self._key, session_key)
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any
+    ) -> None:
+        storage = self._storage
+        try:
+            try:
+                try:
+                    if exc_type is None and self._pending.dirty:
+                        await storage._write(self._pending, deferred=True)
+                finally:
+                    storage._announce(self._pending)
+                    _pending.reset(self._token)
+            except BaseException as error:
+                # The write failed: the lock still goes, told why (as ``async with`` would).
+                await self._hold.__aexit__(type(error), error, error.__traceback__)
+                raise
+            await self._hold.__aexit__(exc_type, exc, tb)
+        finally:
+            storage.in_hand.leave()
 
 
 def _storage_of(state: FSMContext) -> SessionStorage:

@@ -23,6 +23,13 @@ log = get_logger("aiogram_durable")
 
 EventListener = Callable[[AuditEvent], None]
 
+# The level of each event's log line (others: INFO).
+_LEVELS: dict[str, int] = {
+    "step": logging.DEBUG,
+    "corrupt": logging.WARNING,
+    "incompatible": logging.WARNING,
+}
+
 
 class SessionManager:
     """Lifecycle of sessions: start, step, finish, cancel, clear, sweep."""
@@ -287,9 +294,18 @@ class SessionManager:
     def _emit(
         self, session: SessionRecord, event: EventKind, detail: dict[str, Any] | None = None
     ) -> None:
-        self._emit_raw(
-            session.id, session.key.user_id, session.session_type, event, session.step, detail
+        # What ``_emit_raw`` does, without a second call: this runs on every written step.
+        record = AuditEvent(
+            session.id,
+            session.key.user_id,
+            session.session_type,
+            event,
+            session.step,
+            self.clock.now(),
+            detail,
         )
+        self.audit.record(record)
+        self._log_and_tell(record)
 
     def _emit_raw(
         self,
@@ -328,18 +344,21 @@ class SessionManager:
 
     def _log_and_tell(self, record: AuditEvent) -> None:
         event, detail = record.event, record.detail
-        level = (
-            log.debug
-            if event == "step"
-            else (log.warning if event in ("corrupt", "incompatible") else log.info)
-        )
-        level(
-            f"session.{event}",
-            session_id=record.session_id,
-            user_id=record.user_id,
-            session_type=record.session_type,
-            step=record.step,
-            **(detail or {}),
-        )
+        # The line's fields are only gathered when it will be written (steps log at
+        # DEBUG, which production leaves off).
+        if log.logger.isEnabledFor(_LEVELS.get(event, logging.INFO)):
+            level = (
+                log.debug
+                if event == "step"
+                else (log.warning if event in ("corrupt", "incompatible") else log.info)
+            )
+            level(
+                f"session.{event}",
+                session_id=record.session_id,
+                user_id=record.user_id,
+                session_type=record.session_type,
+                step=record.step,
+                **(detail or {}),
+            )
         for listener in self._listeners:
             listener(record)
