@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
@@ -16,6 +17,7 @@ from typing import Any, Literal, Protocol
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from aiogram_durable.codec import sqlite_time
 from aiogram_durable.logs import get_logger
 from aiogram_durable.schema import events
 
@@ -23,6 +25,11 @@ log = get_logger(__name__)
 
 # A session has a handful of events per step; a note older than this many is stale.
 _NOTE_SEARCH_LIMIT = 50
+# The batch insert on SQLite as the driver's own statement (see ``SqlAuditLog.flush``).
+_SQLITE_INSERT = (
+    "INSERT INTO durable_session_events (session_id, user_id, session_type, event, step, "
+    "at, detail) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
 
 EventKind = Literal[
     "started", "step", "completed", "cancelled", "expired", "cleared", "corrupt", "incompatible"
@@ -136,6 +143,26 @@ class SqlAuditLog:
             batch, self._buffer = self._buffer, []
             try:
                 async with self._engine.begin() as conn:
+                    if conn.dialect.name == "sqlite":
+                        # Values as SQLAlchemy's DateTime and JSON types store them, made
+                        # here: its per-row processing costs ~10 µs of the loop's time
+                        # per event, one event per step.
+                        await conn.exec_driver_sql(
+                            _SQLITE_INSERT,
+                            [
+                                (
+                                    e.session_id,
+                                    e.user_id,
+                                    e.session_type,
+                                    e.event,
+                                    e.step,
+                                    sqlite_time(e.at),
+                                    "null" if e.detail is None else json.dumps(e.detail),
+                                )
+                                for e in batch
+                            ],
+                        )
+                        return
                     await conn.execute(
                         insert(events),
                         [
