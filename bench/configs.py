@@ -245,6 +245,8 @@ async def open_targets(env: BenchEnv) -> list[Target]:
         await diana_target(env, "postgresql"),
         await diana_target(env, "redis"),
         await aiogram_redis_target(env, redis_isolation=False),
+        # What several aiogram processes sharing one Redis need: its lock per update.
+        await aiogram_redis_target(env, redis_isolation=True),
     ]
 
 
@@ -255,4 +257,5 @@ async def open_counted_targets(env: BenchEnv) -> list[Target]:
         await diana_target(env, "postgresql", counter=RoundTripCounter()),
         await diana_target(env, "redis", counter=RoundTripCounter()),
         await aiogram_redis_target(env, redis_isolation=False, counter=RoundTripCounter()),
+        await aiogram_redis_target(env, redis_isolation=True, counter=RoundTripCounter()),
     ]
