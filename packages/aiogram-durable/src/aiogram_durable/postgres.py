@@ -118,18 +118,21 @@ UNLOCK = "SELECT pg_advisory_unlock($1)"
 
 # The writes that also release the key's advisory lock when they commit (migration
 # d0003): one round trip for the write and the unlock. ``durable_unlock_at_commit`` is
-# called once per statement (one output row), in the write's transaction.
+# called once per statement (one output row, NULLs when nothing was written), in the
+# write's transaction.
 _SAVE_AND_UNLOCK = (
     "WITH saved AS (UPDATE durable_sessions SET current_step = $1, session_data = $2, "
     "updated_at = $3, expires_at = $4, version = version + 1 "
-    "WHERE id = $5 AND version = $6 AND expires_at > $3 RETURNING 1) "
-    "SELECT (SELECT count(*) FROM saved), durable_unlock_at_commit($7), "
-    "(SELECT version FROM durable_sessions WHERE id = $5), "
-    "(SELECT expires_at FROM durable_sessions WHERE id = $5)"
+    "WHERE id = $5 AND version = $6 AND expires_at > $3 RETURNING version) "
+    "SELECT saved.version, durable_unlock_at_commit($7) FROM (SELECT 1) AS one "
+    "LEFT JOIN saved ON true"
 )
+# Why a save wrote nothing (read only then: the usual save pays nothing for it).
+_VERSION_AND_EXPIRY = "SELECT version, expires_at FROM durable_sessions WHERE id = $1"
 _INSERT_AND_UNLOCK = (
     f"WITH inserted AS ({_INSERT} ON CONFLICT (bot_id, chat_id, user_id, scope) DO NOTHING "
-    "RETURNING 1) SELECT (SELECT count(*) FROM inserted), durable_unlock_at_commit($14)"
+    "RETURNING 1) SELECT inserted.*, durable_unlock_at_commit($14) FROM (SELECT 1) AS one "
+    "LEFT JOIN inserted ON true"
 )
 # Replaces the session read under the lock, only if it is still that one (id, version).
 _REPLACE_AND_UNLOCK = (
@@ -140,7 +143,8 @@ _REPLACE_AND_UNLOCK = (
     "updated_at = EXCLUDED.updated_at, expires_at = EXCLUDED.expires_at, "
     "version = EXCLUDED.version "
     "WHERE durable_sessions.id = $14 AND durable_sessions.version = $15 RETURNING 1) "
-    "SELECT (SELECT count(*) FROM replaced), durable_unlock_at_commit($16)"
+    "SELECT replaced.*, durable_unlock_at_commit($16) FROM (SELECT 1) AS one "
+    "LEFT JOIN replaced ON true"
 )
 _DELETE_AND_UNLOCK = (
     f"WITH deleted AS (DELETE FROM durable_sessions WHERE {_BY_KEY} "
@@ -400,13 +404,15 @@ class PostgresSessionStore(SessionStore):
     ) -> SessionRecord:
         held = _held_lock(session.key)
         if held is not None:
-            saved, _, version, expires = await self._write_and_unlock(
+            saved, _ = await self._write_and_unlock(
                 held,
                 _SAVE_AND_UNLOCK,
                 (step, data_json, now, expires_at, session.id, session.version, held.lock_id),
             )
-            if not saved:
-                self._refuse_save(session, now, version, expires)
+            if saved is None:
+                async with self.pool.acquire() as conn:
+                    row = await conn.fetchrow(_VERSION_AND_EXPIRY, session.id)
+                self._refuse_save(session, now, *(row or (None, None)))
         else:
             async with self.pool.acquire() as conn:
                 status = await conn.execute(
@@ -421,10 +427,7 @@ class PostgresSessionStore(SessionStore):
                     session.version,
                 )
                 if status != "UPDATE 1":
-                    row = await conn.fetchrow(
-                        "SELECT version, expires_at FROM durable_sessions WHERE id = $1",
-                        session.id,
-                    )
+                    row = await conn.fetchrow(_VERSION_AND_EXPIRY, session.id)
                     self._refuse_save(session, now, *(row or (None, None)))
         return session.with_changes(
             step=step,
