@@ -43,9 +43,9 @@ def _clean(config: dict[str, Any], mode: str) -> bool:
 def _dispatch_targets(results: Results) -> list[Verdict]:
     memory = _config(results, "aiogram MemoryStorage")
     redis_storage = _config(results, "aiogram RedisStorage")
-    sqlite = _config(results, "diana SessionStorage, SQLite")
-    pg = _config(results, "diana SessionStorage, PostgreSQL")
-    ours_redis = _config(results, "diana SessionStorage, Redis")
+    sqlite = _config(results, "aiogram-durable, SQLite")
+    pg = _config(results, "aiogram-durable, PostgreSQL")
+    ours_redis = _config(results, "aiogram-durable, Redis")
     verdicts = []
 
     def versus(

@@ -57,9 +57,9 @@ def _counted(per_update: int, concurrent: int | None = None) -> dict[str, Any]:
 def _results() -> dict[str, Any]:
     names = [
         ("aiogram MemoryStorage", 9000.0, None),
-        ("diana SessionStorage, SQLite", 3500.0, None),
-        ("diana SessionStorage, PostgreSQL", 700.0, _counted(3)),
-        ("diana SessionStorage, Redis", 680.0, _counted(4, 5)),
+        ("aiogram-durable, SQLite", 3500.0, None),
+        ("aiogram-durable, PostgreSQL", 700.0, _counted(3)),
+        ("aiogram-durable, Redis", 680.0, _counted(4, 5)),
         ("aiogram RedisStorage", 1050.0, _counted(4)),
     ]
     timeline_t = [i / 100 - 2.0 for i in range(300)]
@@ -200,8 +200,8 @@ def test_report_has_the_round_trips_column() -> None:
     header = next(line for line in report.splitlines() if line.startswith("| configuration"))
     assert "round trips / update" in header
     rows = {line.split(" | ")[0].lstrip("| "): line for line in report.splitlines()}
-    assert " | 3.00 | " in rows["diana SessionStorage, PostgreSQL"]
-    assert " | 4.00 (5.00 concurrent) | " in rows["diana SessionStorage, Redis"]
+    assert " | 3.00 | " in rows["aiogram-durable, PostgreSQL"]
+    assert " | 4.00 (5.00 concurrent) | " in rows["aiogram-durable, Redis"]
     assert " | – | " in rows["aiogram MemoryStorage"]
     assert "Audit-log writes" in report
 
