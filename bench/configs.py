@@ -157,8 +157,7 @@ async def diana_target(
     audit_db = "SQLite" if database in ("sqlite", "memory") else "PostgreSQL"
     audit_name = f"SqlAuditLog on {audit_db}" if sql_audit else "MemoryAuditLog"
     return Target(
-        name=f"aiogram-durable, {names[database]}"
-        + ("" if sql_audit else ", audit in memory"),
+        name=f"aiogram-durable, {names[database]}" + ("" if sql_audit else ", audit in memory"),
         wiring=f"SessionStorage + SessionIsolation({locks}) + SkipAppliedUpdates, {audit_name}",
         dp=dp,
         bot=bot,
