@@ -43,6 +43,8 @@ class RunResult:
     problems: list[str] = field(default_factory=list)
     # (round trips, connections made) during the updates, on counting targets only.
     counted: tuple[int, int] | None = None
+    # CPU this process spent during the updates (all its threads), in seconds.
+    cpu_seconds: float = 0.0
 
     @property
     def per_second(self) -> float:
@@ -58,6 +60,9 @@ class RunResult:
             "updates_per_second": self.per_second,
             "p50_us": p50,
             "p99_us": p99,
+            # What the bot's own process spends per update: on a machine whose cores the
+            # servers share, this is what throughput under concurrency runs out of.
+            "cpu_us_per_update": self.cpu_seconds * 1e6 / self.updates,
             "errors": self.errors,
             "problems": self.problems,
         }
@@ -93,6 +98,7 @@ async def run_pass(target: Target, admins: Sequence[int], concurrency: int) -> R
     counter = target.round_trips
     counted_before = counter.snapshot() if counter is not None else (0, 0)
     started = time.perf_counter()
+    cpu_started = time.process_time()
     if concurrency == 1:
         for step in range(len(SCRIPT)):
             for updates in per_admin:
@@ -111,6 +117,7 @@ async def run_pass(target: Target, admins: Sequence[int], concurrency: int) -> R
 
         errors = sum(await asyncio.gather(*(worker() for _ in range(concurrency))))
     seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu_started
     # Read before the checks below, whose queries are not the updates' round trips.
     counted = None
     if counter is not None:
@@ -123,7 +130,13 @@ async def run_pass(target: Target, admins: Sequence[int], concurrency: int) -> R
     if still_open:
         problems.append(f"{still_open} sessions left open")
     return RunResult(
-        len(admins) * len(SCRIPT), seconds, latencies, errors, problems, counted=counted
+        len(admins) * len(SCRIPT),
+        seconds,
+        latencies,
+        errors,
+        problems,
+        counted=counted,
+        cpu_seconds=cpu_seconds,
     )
 
 
@@ -151,6 +164,7 @@ def _summarise(runs: list[dict[str, Any]], baseline: list[dict[str, Any]]) -> di
         "updates_per_second": Summary.of([r["updates_per_second"] for r in runs]).as_dict(),
         "p50_us": Summary.of([r["p50_us"] for r in runs]).as_dict(),
         "p99_us": Summary.of([r["p99_us"] for r in runs]).as_dict(),
+        "cpu_us_per_update": Summary.of([r["cpu_us_per_update"] for r in runs]).as_dict(),
         "ratio_to_memory": Summary.of(ratios).as_dict(),
         "p50_ratio_to_memory": Summary.of(p50_ratios).as_dict(),
         "errors": sum(r["errors"] for r in runs),

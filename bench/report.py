@@ -74,6 +74,7 @@ def _dispatch_section(d: dict[str, Any]) -> list[str]:
                 fmt(conc["p50_us"]),
                 fmt(conc["p99_us"]),
                 fmt(conc["ratio_to_memory"], "×", 2),
+                fmt(conc.get("cpu_us_per_update")),
                 f"{errors}{' (' + problems + ')' if problems else ''}",
             ]
         )
@@ -81,7 +82,10 @@ def _dispatch_section(d: dict[str, Any]) -> list[str]:
         "## 1. Full update through the Dispatcher",
         "",
         f"{d['admins']:,} admins × 4 updates = {d['updates_per_pass']:,} updates per pass; "
-        f"concurrent = {d['concurrency']} admins in flight. Latencies in µs per update.",
+        f"concurrent = {d['concurrency']} admins in flight. Latencies in µs per update. "
+        "Bot CPU: what the benchmark's own process (the bot's side: aiogram, the storage, "
+        "the drivers) spent per update in the concurrent passes; the servers' CPU is not "
+        "in it, and they share the same cores.",
         "",
         *_table(
             [
@@ -95,6 +99,7 @@ def _dispatch_section(d: dict[str, Any]) -> list[str]:
                 "p50",
                 "p99",
                 "× Memory",
+                "bot CPU µs / update",
                 "errors",
             ],
             rows,
