@@ -291,3 +291,20 @@ class _Recorder:
 
     def warning(self, event: str, **_fields: object) -> None:
         self.events.append(event)
+
+
+async def test_a_server_that_lost_its_scripts_gets_them_again(
+    processes: tuple[_Process, _Process], raw: aioredis.Redis
+) -> None:
+    a, _ = processes
+    await _start(a.store)
+    await raw.script_flush()  # a restarted or failed-over server knows no script
+    async with a.locks.lock(KEY):
+        session = await a.store.get(KEY)
+        assert session is not None
+        await a.store.save(session, step="after", data={"n": 1}, ttl=HOUR)
+    async with a.locks.lock(KEY):
+        stored = await a.store.get(KEY)
+    assert stored is not None
+    assert (stored.step, stored.version) == ("after", 2)
+    assert await raw.exists(a.locks._keys.lock(KEY)) == 0

@@ -55,6 +55,7 @@ from typing import Any, cast
 
 import redis.asyncio
 from redis.commands.core import AsyncScript
+from redis.exceptions import NoScriptError
 
 from aiogram_durable.clock import Clock
 from aiogram_durable.codec import session_from_row
@@ -343,6 +344,18 @@ return out
 """
 
 
+async def run_script(script: AsyncScript, keys: Sequence[Any], args: Sequence[Any]) -> Any:
+    """``script(keys=keys, args=args)`` without what redis-py's ``Script.__call__`` does
+    on every call for pipelines and clusters (two imports, isinstance checks; measured
+    ~40 µs of CPU a call here). A server that lost its script cache gets it again."""
+    client = script.registered_client
+    try:
+        return await client.evalsha(script.sha, len(keys), *keys, *args)
+    except NoScriptError:
+        script.sha = await client.script_load(script.script)
+        return await client.evalsha(script.sha, len(keys), *keys, *args)
+
+
 def to_micros(value: datetime) -> int:
     """Microseconds since the epoch: exact, and ordered like the datetimes."""
     return (value - _EPOCH) // _MICROSECOND
@@ -610,7 +623,7 @@ class RedisSessionStore(SessionStore):
     async def _run(self, script: AsyncScript, record: str | None, args: Sequence[Any]) -> list[Any]:
         keys = self._indexes if record is None else [*self._indexes, record]
         async with self._in_flight:
-            reply: list[Any] = await script(keys=keys, args=args)
+            reply: list[Any] = await run_script(script, keys, args)
         return reply
 
     def _held_lock(self, key: SessionKey) -> HeldLock | None:
@@ -642,7 +655,7 @@ class RedisSessionStore(SessionStore):
         keys = [*self._indexes, self.keys.record(key), held.lock, held.wake, held.waiting]
         try:
             async with self._in_flight:
-                reply: list[Any] = await script(keys=keys, args=[*args, held.token])
+                reply: list[Any] = await run_script(script, keys, [*args, held.token])
         except BaseException:
             held.unsure = True  # the lock's exit releases it, token-checked
             raise

@@ -24,6 +24,7 @@ from aiogram_durable.redis import (
     RedisKeys,
     hold,
     let_go,
+    run_script,
     server_of,
 )
 
@@ -105,13 +106,13 @@ class RedisKeyLocks:
         deadline = loop.time() + self._wait
         while True:
             try:
-                reply = await self._lock_and_read(
-                    keys=script_keys, args=[token, self._lease_ms, _FALLBACK_MS]
+                reply = await run_script(
+                    self._lock_and_read, script_keys, [token, self._lease_ms, _FALLBACK_MS]
                 )
             except BaseException:
                 # Cancelled mid-call: the lock may have been granted to this token.
                 with suppress(RedisError):
-                    await self._release_script(keys=self._names(key), args=[token])
+                    await run_script(self._release_script, self._names(key), [token])
                 raise
             if reply[0] == 1:
                 return HeldLock(self._keys, key, token, reply[1:], self._server)
@@ -162,7 +163,7 @@ class RedisKeyLocks:
             return
         held.released = True
         try:
-            ours = await self._release_script(keys=self._names(key), args=[held.token])
+            ours = await run_script(self._release_script, self._names(key), [held.token])
         except RedisError as exc:
             # Already lost or Redis is down: the lease ends anyway.
             log.warning("session.lock_release_failed", key=str(key), error=type(exc).__name__)
