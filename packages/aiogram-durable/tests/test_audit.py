@@ -44,3 +44,15 @@ async def test_close_flushes_what_is_queued(engine: AsyncEngine, clock: FakeCloc
     await audit.close()
     async with engine.connect() as conn:
         assert await conn.scalar(select(func.count()).select_from(events)) == 1
+
+
+async def test_an_event_without_detail_reads_back_without_detail(
+    engine: AsyncEngine, clock: FakeClock
+) -> None:
+    audit = SqlAuditLog(engine, flush_interval=3600)
+    bare = AuditEvent("s9", 9, "t", "completed", None, clock.now())
+    audit.record(bare)
+    audit.record(_event(10, clock))
+    assert await audit.recent(2) == [_event(10, clock), bare]
+    assert await audit.latest_note("s10", "ñ") == "é"
+    await audit.close()
