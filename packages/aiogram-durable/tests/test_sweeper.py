@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+import sqlite3
+import threading
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, cast
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from aiogram_durable import sqlite as sqlite_module
 from aiogram_durable.audit import MemoryAuditLog, SqlAuditLog
 from aiogram_durable.clock import FakeClock
 from aiogram_durable.durable import audit_engine
@@ -18,6 +23,7 @@ from aiogram_durable.manager import SessionManager
 from aiogram_durable.memory import MemorySessionStore
 from aiogram_durable.model import SessionKey, SessionRecord
 from aiogram_durable.schema import events
+from aiogram_durable.sqlite import SqliteSessionStore
 from aiogram_durable.store import SessionStore
 from aiogram_durable.sweeper import Sweeper
 from aiogram_durable.types import SessionType, SessionTypes
@@ -335,3 +341,109 @@ def test_sweep_range_spans_follow_batch_time_and_stop_when_expired_rows_are_rare
     rare = SweepRange(100, span=20, min_yield=0.5, target_s=0.01)
     rare.done(20, 1, 0.007)  # a fifth of the table, one expired row: not worth it
     assert rare.finished
+
+
+class _CommitHeldBack:
+    """A sweep connection whose COMMIT waits (write lock held) until released."""
+
+    def __init__(
+        self, conn: sqlite3.Connection, holding: Callable[[], object], release: threading.Event
+    ) -> None:
+        self._conn = conn
+        self._holding = holding
+        self._release = release
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._conn.in_transaction
+
+    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+        if sql == "COMMIT":
+            self._holding()
+            # A safety net only (a failing run ends): releasing is the test's signal.
+            self._release.wait(5)
+        return self._conn.execute(sql, *args)
+
+
+@dataclass
+class _TinySpans(SweepRange):
+    def __post_init__(self) -> None:
+        self.span = self.max_span = 4
+
+
+@pytest.fixture
+async def sqlite_harness(
+    request: pytest.FixtureRequest, clock: FakeClock
+) -> AsyncIterator[Harness]:
+    h = await make_harness("sqlite", request, clock)
+    yield h
+    await h.store.close()
+
+
+async def test_a_write_meeting_a_walk_batch_goes_right_after_that_batch(
+    sqlite_harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = sqlite_harness.store
+    assert isinstance(store, SqliteSessionStore)
+    manager, audit, engine = await _audited_manager(store, sqlite_harness.url)
+    _walk_from(store, 50)
+    loop = asyncio.get_running_loop()
+    held: asyncio.Future[None] = loop.create_future()
+    release, written = threading.Event(), threading.Event()
+    real_tx = sqlite_module._sweep_rowids_tx
+    calls = 0
+
+    def signal() -> None:
+        loop.call_soon_threadsafe(held.set_result, None)
+
+    def batches_held(conn: sqlite3.Connection, *args: Any) -> Any:
+        # In the worker thread. The first batch holds the write lock until the write
+        # waits for it; the second until the write is done, so a writer that missed
+        # the gap between them (a timer's luck) would wait it out.
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            conn = cast(sqlite3.Connection, _CommitHeldBack(conn, signal, release))
+        elif calls == 2:
+            conn = cast(sqlite3.Connection, _CommitHeldBack(conn, lambda: None, written))
+        return real_tx(conn, *args)
+
+    monkeypatch.setattr(sqlite_module, "_sweep_rowids_tx", batches_held)
+    # Small batches from the first: little work between two, so a writer retrying on a
+    # timer would most likely find the next one begun.
+    monkeypatch.setattr(sqlite_module, "SweepRange", _TinySpans)
+    try:
+        expiring = [(await manager.start(SessionKey(1, user, user), "t")).id for user in range(400)]
+        sqlite_harness.clock.advance(30)
+        active = await manager.start(SessionKey(1, 9999, 9999), "t")
+        sqlite_harness.clock.advance(31)  # the first 400 expire, ``active`` not
+        sweep = asyncio.create_task(Sweeper(manager, interval=60, batch_size=100).run_once())
+        await held
+        turns = store._turns
+        assert turns is not None
+        write = asyncio.create_task(
+            store.save(active, step="during", data={"n": 1}, ttl=timedelta(seconds=60))
+        )
+        while turns.waiting == 0:  # yields only: the save meets the lock and waits
+            assert not write.done()
+            await asyncio.sleep(0)
+        finished_at: list[tuple[int, int]] = []
+
+        def write_done(_: object) -> None:
+            finished_at.append((calls, turns.batches))
+            written.set()
+
+        write.add_done_callback(write_done)
+        release.set()
+        saved = await write
+        assert saved.step == "during"
+        # Done right after the held batch committed, before the walk began another.
+        assert finished_at == [(1, 1)]
+        assert await sweep == 400
+        assert calls > 10  # the walk went on in small batches after the write
+        assert sorted(await _expired_events(engine)) == sorted(expiring)
+        assert (await store.get(active.key)) == saved
+    finally:
+        release.set()
+        await audit.close()
+        await engine.dispose()

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+import threading
 import time
 from datetime import datetime
 from typing import Any
@@ -96,6 +97,12 @@ _SWEEP_BACKLOG = (
 # sessions and three of the events; SQLite's default (2 MiB) would read most of them
 # back from the OS for every batch. Freed when the round ends.
 _SWEEP_CACHE_KIB = 65536
+# How long a rowid batch may hold the write lock: a step's write waits one batch at
+# most (``_SweepTurns``), so the batch can be twice the loop's without starving steps.
+_SWEEP_RANGE_TARGET_S = 0.01
+# How long the sweep thread, after a commit, waits for the loop's waiting writers to be
+# done: short, so that a writer stuck elsewhere cannot stop the sweep.
+_HAND_OVER_S = 0.02
 # How long the sweep connection waits for the write lock (in its thread, off the loop).
 _SWEEP_BUSY_MS = 5000
 # SQLite's default auto-checkpoint (pages), restored when a sweep round ends.
@@ -119,26 +126,102 @@ def _open_sweep_connection(path: str) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute(f"PRAGMA busy_timeout={_SWEEP_BUSY_MS}")
     conn.execute(f"PRAGMA cache_size=-{_SWEEP_CACHE_KIB}")
+    # A checkpoint inside a batch's commit would count as the batch's time and shrink
+    # the next ones; the walk checkpoints on a third connection instead (``_checkpoint``).
+    conn.execute("PRAGMA wal_autocheckpoint=0")
     return conn
 
 
+class _SweepTurns:
+    """Fair hand-over of the write lock between the sweep thread and the loop's writers.
+
+    The loop's connection has no busy timeout and backs off on a growing timer, which
+    is right against other connections but, against a sweep thread that retakes the
+    lock right after each commit, keeps missing the gaps. So a loop writer that meets
+    the sweep's batch waits for that batch's commit (a future resolved from the
+    thread), and the thread, after each commit, lets waiting writers go first.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        # The sweep thread holds (or is taking) the write lock. Written by the thread,
+        # read on the loop; single attribute accesses are atomic under the GIL.
+        self.in_batch = False
+        # Loop writers retrying a busy write; read by the thread after a commit.
+        self.waiting = 0
+        # Set on the loop when no writer waits any more; the thread waits on it.
+        self.writers_done = threading.Event()
+        self._committed: asyncio.Future[None] | None = None
+        self.batches = 0  # batches committed (or given up), for tests
+
+    # -- the loop's side -----------------------------------------------------------
+
+    def next_commit(self) -> asyncio.Future[None]:
+        """Resolved when the sweep's batch in hand commits (or fails)."""
+        if self._committed is None:
+            self._committed = self._loop.create_future()
+        return self._committed
+
+    def _batch_over(self) -> None:
+        committed, self._committed = self._committed, None
+        if committed is not None and not committed.done():
+            committed.set_result(None)
+
+    def writer_in(self) -> None:
+        self.waiting += 1
+
+    def writer_out(self) -> None:
+        self.waiting -= 1
+        if self.waiting == 0:
+            self.writers_done.set()
+
+    # -- the sweep thread's side ---------------------------------------------------
+
+    def begin(self) -> None:
+        self.in_batch = True
+
+    def end(self) -> None:
+        """The batch committed (or failed): wake the writers it blocked, then give
+        them the lock before taking it again."""
+        self.in_batch = False
+        self.batches += 1
+        try:
+            self._loop.call_soon_threadsafe(self._batch_over)
+        except RuntimeError:  # the loop closed under a stopped round: nobody waits
+            return
+        # Cleared before ``waiting`` is read: a writer leaving in between sets it again.
+        self.writers_done.clear()
+        if self.waiting > 0:
+            self.writers_done.wait(_HAND_OVER_S)
+
+
 def _sweep_rowids_tx(
-    conn: sqlite3.Connection, at: str, detail: str, first: int, last: int
+    conn: sqlite3.Connection,
+    turns: _SweepTurns,
+    at: str,
+    detail: str,
+    first: int,
+    last: int,
 ) -> tuple[list[tuple[Any, ...]], float]:
     """Audit and delete the expired rows with rowid in [first, last), in a worker
     thread; (rows, seconds the write lock was held)."""
-    conn.execute("BEGIN IMMEDIATE")
-    started = time.perf_counter()
+    turns.begin()
     try:
-        # Same rows twice in one write transaction: nothing else writes in between.
-        conn.execute(_SWEEP_ROWIDS_AUDIT, (at, detail, first, last, at))
-        rows = conn.execute(_SWEEP_ROWIDS_DELETE, (first, last, at)).fetchall()
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    return rows, time.perf_counter() - started
+        conn.execute("BEGIN IMMEDIATE")
+        started = time.perf_counter()
+        try:
+            # Same rows twice in one write transaction: nothing else writes in between.
+            conn.execute(_SWEEP_ROWIDS_AUDIT, (at, detail, first, last, at))
+            rows = conn.execute(_SWEEP_ROWIDS_DELETE, (first, last, at)).fetchall()
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        held = time.perf_counter() - started
+    finally:
+        turns.end()
+    return rows, held
 
 
 def _close_sweep_connection(conn: sqlite3.Connection) -> None:
@@ -176,6 +259,17 @@ class SqliteSessionStore(SessionStore):
 
     async def _retry(self, fn: Any, *args: Any) -> Any:
         """Run ``fn`` (one transaction) until the database is not busy."""
+        turns = self._turns
+        if turns is None:
+            return await self._retry_busy(None, fn, args)
+        # Counted while retrying: the sweep thread lets counted writers go first.
+        turns.writer_in()
+        try:
+            return await self._retry_busy(turns, fn, args)
+        finally:
+            turns.writer_out()
+
+    async def _retry_busy(self, turns: _SweepTurns | None, fn: Any, args: Any) -> Any:
         delay = 0.0005
         loop = asyncio.get_running_loop()
         deadline = loop.time() + _BUSY_RETRY_S
@@ -189,6 +283,11 @@ class SqliteSessionStore(SessionStore):
                     self._conn.execute("ROLLBACK")
                 if loop.time() > deadline:
                     raise
+            if turns is not None and turns.in_batch:
+                # Our own sweep holds the lock: its commit is the moment to retry.
+                committed = turns.next_commit()
+                await asyncio.wait([committed], timeout=max(0.0, deadline - loop.time()))
+                continue
             # Back off without holding the loop: the other writer needs it to commit.
             await asyncio.sleep(delay)
             delay = min(delay * 2, 0.05)
@@ -425,6 +524,8 @@ class SqliteSessionStore(SessionStore):
     # The rowid walk of the round in hand and its connection; None: index batches.
     _sweep_range: SweepRange | None = None
     _sweep_conn: sqlite3.Connection | None = None
+    # The hand-over between the walk's thread and the loop's writers, during a walk.
+    _turns: _SweepTurns | None = None
     # True until a round's first batch: it takes the quick look at the backlog.
     _sweep_round_new = True
 
@@ -452,22 +553,37 @@ class SqliteSessionStore(SessionStore):
         (top,) = self._conn.execute("SELECT max(rowid) FROM durable_sessions").fetchone()
         self._sweep_conn = await asyncio.to_thread(_open_sweep_connection, path)
         # Commits on the loop's connection must not checkpoint the growing WAL on the
-        # loop: the sweep connection checkpoints it, in its thread.
+        # loop: the walk checkpoints it, in worker threads.
         self._conn.execute("PRAGMA wal_autocheckpoint=0")
-        self._sweep_range = SweepRange(int(top or 0) + 1, span=256, min_yield=0.01)
+        self._turns = _SweepTurns(asyncio.get_running_loop())
+        self._sweep_range = SweepRange(
+            int(top or 0) + 1, span=256, min_yield=0.01, target_s=_SWEEP_RANGE_TARGET_S
+        )
 
     async def _sweep_rowids(self, walk: SweepRange, at: str, detail: str) -> ExpiredSessions:
         """One batch of the rowid walk, off the loop, timed by how long it held the
         write lock (what steps wait for)."""
-        conn = self._sweep_conn
-        assert conn is not None
+        conn, turns = self._sweep_conn, self._turns
+        assert conn is not None and turns is not None
         first, last = walk.next_range()
-        rows, held = await asyncio.to_thread(_sweep_rowids_tx, conn, at, detail, first, last)
+        rows, held = await asyncio.to_thread(_sweep_rowids_tx, conn, turns, at, detail, first, last)
         walk.done(last, len(rows), held)
+        self._swept_since_checkpoint += len(rows)
+        running = self._checkpointing
+        if self._swept_since_checkpoint >= _CHECKPOINT_EVERY and (
+            running is None or running.done()
+        ):
+            # Beside the next batches, on a third connection: PASSIVE blocks no writer,
+            # and the batches' commits stay short.
+            self._swept_since_checkpoint = 0
+            self._checkpointing = asyncio.ensure_future(asyncio.to_thread(_checkpoint, self._path))
         if walk.finished:
+            if self._checkpointing is not None:
+                await self._checkpointing
+                self._checkpointing = None
             # Rows the walk missed (added past its end, saved then expired behind it)
             # are left to index batches, which end the round.
-            self._sweep_range = self._sweep_conn = None
+            self._sweep_range = self._sweep_conn = self._turns = None
             await asyncio.to_thread(_close_sweep_connection, conn)
             self._conn.execute(f"PRAGMA wal_autocheckpoint={_AUTOCHECKPOINT}")
         return ExpiredSessions(rows, self._decode, more=True)
