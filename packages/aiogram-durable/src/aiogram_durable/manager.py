@@ -260,8 +260,14 @@ class SessionManager:
             # Log lines and listeners cost a few µs a session: only when someone is there.
             if self._listeners or log.logger.isEnabledFor(logging.INFO):
                 for session_id, user_id, session_type, step in batch.summaries():
-                    self._announce_raw(
-                        session_id, user_id, session_type, "expired", step, dict(SWEEPER_DETAIL)
+                    self._emit_raw(
+                        session_id,
+                        user_id,
+                        session_type,
+                        "expired",
+                        step,
+                        dict(SWEEPER_DETAIL),
+                        audited=True,
                     )
             return batch
         expired = await self.store.sweep(batch_size)
@@ -315,32 +321,17 @@ class SessionManager:
         event: EventKind,
         step: str | None,
         detail: dict[str, Any] | None,
+        *,
+        audited: bool = False,
     ) -> None:
+        """Record an event (``audited``: the store has written its row already: only log
+        it and tell listeners)."""
         record = AuditEvent(
-            session_id=session_id,
-            user_id=user_id,
-            session_type=session_type,
-            event=event,
-            step=step,
-            at=self.clock.now(),
-            detail=detail,
+            session_id, user_id, session_type, event, step, self.clock.now(), detail
         )
-        self.audit.record(record)
+        if not audited:
+            self.audit.record(record)
         self._log_and_tell(record)
-
-    def _announce_raw(
-        self,
-        session_id: str,
-        user_id: int,
-        session_type: str,
-        event: EventKind,
-        step: str | None,
-        detail: dict[str, Any] | None,
-    ) -> None:
-        """Log and tell listeners of an event the store has already audited."""
-        self._log_and_tell(
-            AuditEvent(session_id, user_id, session_type, event, step, self.clock.now(), detail)
-        )
 
     def _log_and_tell(self, record: AuditEvent) -> None:
         event, detail = record.event, record.detail

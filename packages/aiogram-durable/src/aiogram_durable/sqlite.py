@@ -568,19 +568,9 @@ class SqliteSessionStore(SessionStore):
         first, last = walk.next_range()
         rows, held = await asyncio.to_thread(_sweep_rowids_tx, conn, turns, at, detail, first, last)
         walk.done(last, len(rows), held)
-        self._swept_since_checkpoint += len(rows)
-        running = self._checkpointing
-        if self._swept_since_checkpoint >= _CHECKPOINT_EVERY and (
-            running is None or running.done()
-        ):
-            # Beside the next batches, on a third connection: PASSIVE blocks no writer,
-            # and the batches' commits stay short.
-            self._swept_since_checkpoint = 0
-            self._checkpointing = asyncio.ensure_future(asyncio.to_thread(_checkpoint, self._path))
+        self._checkpoint_beside(len(rows))
         if walk.finished:
-            if self._checkpointing is not None:
-                await self._checkpointing
-                self._checkpointing = None
+            await self._checkpoint_done()
             # Rows the walk missed (added past its end, saved then expired behind it)
             # are left to index batches, which end the round.
             self._sweep_range = self._sweep_conn = self._turns = None
@@ -588,21 +578,30 @@ class SqliteSessionStore(SessionStore):
             self._conn.execute(f"PRAGMA wal_autocheckpoint={_AUTOCHECKPOINT}")
         return ExpiredSessions(rows, self._decode, more=True)
 
-    async def _sweep_by_index(self, limit: int, at: str, detail: str) -> ExpiredSessions:
-        rows: list[tuple[Any, ...]] = await self._retry(self._sweep_audited_tx, at, limit, detail)
-        self._swept_since_checkpoint += len(rows)
+    def _checkpoint_beside(self, swept: int) -> None:
+        """Every ``_CHECKPOINT_EVERY`` swept rows, checkpoint in a worker thread on a
+        connection of its own, beside the next batches: a checkpoint copies the WAL into
+        the file and syncs it, which would hold the loop (or a batch's commit) for
+        milliseconds; PASSIVE blocks no writer."""
+        self._swept_since_checkpoint += swept
         running = self._checkpointing
         if self._swept_since_checkpoint >= _CHECKPOINT_EVERY and (
             running is None or running.done()
         ):
-            # In a worker thread, beside the next batches: a checkpoint copies the WAL
-            # into the file and syncs it, which would hold the loop for milliseconds.
             self._swept_since_checkpoint = 0
             self._checkpointing = asyncio.ensure_future(asyncio.to_thread(_checkpoint, self._path))
+
+    async def _checkpoint_done(self) -> None:
+        """Wait for the checkpoint in hand, if any (the sweep round is ending)."""
+        if self._checkpointing is not None:
+            await self._checkpointing
+            self._checkpointing = None
+
+    async def _sweep_by_index(self, limit: int, at: str, detail: str) -> ExpiredSessions:
+        rows: list[tuple[Any, ...]] = await self._retry(self._sweep_audited_tx, at, limit, detail)
+        self._checkpoint_beside(len(rows))
         if len(rows) < limit:  # the round is over: hand checkpoints back to SQLite
-            if self._checkpointing is not None:
-                await self._checkpointing
-                self._checkpointing = None
+            await self._checkpoint_done()
             self._conn.execute(f"PRAGMA wal_autocheckpoint={_AUTOCHECKPOINT}")
         return ExpiredSessions(rows, self._decode)
 
