@@ -246,3 +246,47 @@ async def test_a_cancelled_write_never_leaves_the_key_locked(
         stored = await b.store.get(KEY)
     assert stored is not None
     assert stored.step in {"s1", "s2"}
+
+
+async def test_updates_get_the_lock_pool_first_come_first_served(
+    pg_url: str, clock: FakeClock
+) -> None:
+    # One lock connection and three updates waiting for it. The holder's write releases
+    # the lock, so its end sends nothing; another update of this process runs right
+    # after the connection goes back (as with many updates in flight): it must queue
+    # behind the three, not take the connection before the first of them wakes up.
+    await upgrade(pg_url)
+    backend = await open_backend(pg_url, clock=clock, lock_pool=1)
+    order: list[str] = []
+    release, steal = asyncio.Event(), asyncio.Event()
+
+    async def update(name: str, user: int) -> None:
+        async with backend.locks.lock(SessionKey(5, 6, user)):
+            order.append(name)
+
+    async def holder() -> None:
+        async with backend.locks.lock(KEY):
+            order.append("first")
+            await backend.store.insert(_new(backend.store), replace=False)
+            await release.wait()
+
+    async def newcomer() -> None:
+        await steal.wait()
+        await asyncio.sleep(0)  # behind the pool's release, ahead of the woken waiter
+        await update("newcomer", 2)
+
+    first = asyncio.create_task(holder())
+    await _until(lambda: _true(len(order) == 1), "took the lock")
+    waiting = [asyncio.create_task(update(f"waiter{i}", 10 + i)) for i in range(3)]
+    late = asyncio.create_task(newcomer())
+    for _ in range(5):  # let every waiter reach the queue
+        await asyncio.sleep(0)
+    release.set()
+    steal.set()
+    await asyncio.gather(first, late, *waiting)
+    assert order == ["first", "waiter0", "waiter1", "waiter2", "newcomer"]
+    await backend.close()
+
+
+async def _true(value: bool) -> bool:
+    return value

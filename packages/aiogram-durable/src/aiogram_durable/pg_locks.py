@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -30,6 +31,12 @@ class PostgresKeyLocks:
     take the key while it does; a later write of the key in the same update is an
     ordinary compare-and-set write. An update that writes nothing unlocks at its end.
 
+    Updates get the pool's connections first come, first served: asyncpg's pool hands a
+    released connection to whoever asks next, so an update that finished and at once
+    asked again overtook the ones already waiting (measured, 100 admins in flight on 10
+    connections: p50 10 ms, p99 500 ms). A FIFO semaphore of the pool's size in front
+    of it keeps the pool from ever having waiters.
+
     ``namespace`` keeps the lock ids of two applications on one database apart;
     every process of one bot must use the same.
     """
@@ -38,10 +45,12 @@ class PostgresKeyLocks:
         self._pool = pool
         self._namespace = namespace
         self._local = LocalKeyLocks()
+        # asyncio.Semaphore queues a newcomer behind the waiters (no barging).
+        self._turns = asyncio.Semaphore(pool.get_max_size())
 
     @asynccontextmanager
     async def lock(self, key: SessionKey) -> AsyncIterator[None]:
-        async with self._local.lock(key), self._pool.acquire() as conn:
+        async with self._local.lock(key), self._turns, self._pool.acquire() as conn:
             lock_id = advisory_lock_id(key, self._namespace)
             try:
                 rows = await conn.fetch(
