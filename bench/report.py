@@ -177,10 +177,13 @@ def _sweep_section(s: dict[str, Any]) -> list[str]:
     lines = [
         "## 3. Sweep",
         "",
-        f"Batches of {s['batch']} (`Sweeper.run_once` → `SessionManager.sweep` → "
-        f"`store.sweep({s['batch']})` until a short batch), "
+        f"`Sweeper.run_once` (batch size {s['batch']}) → `SessionManager.sweep`: each "
+        "batch deleted, audited (an `expired` row per session in the same transaction) "
+        "and returned; a backlog is walked in storage order, as the plans below show. "
         f"{s['expired_fraction']:.0%} of the sessions expired, a fresh copy per run; "
-        f"a sweep still running after {s['limit_s']:.0f} s is stopped.",
+        f"a sweep still running after {s['limit_s']:.0f} s is stopped. The bare DELETE "
+        "is `DELETE FROM durable_sessions WHERE expires_at <= now` on another fresh "
+        "copy, timed the same way.",
         "",
         *_table(
             [
