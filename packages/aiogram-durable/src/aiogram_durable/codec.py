@@ -84,6 +84,9 @@ def insert_values(
     """A session's values in the SQL stores' INSERT column order (``encode_time`` for
     backends that store times as text)."""
     key = session.key
+    created = encode_time(session.created_at)
+    # A new session was created and updated at one instant: encode it once.
+    same = session.updated_at is session.created_at
     return (
         key.bot_id,
         key.chat_id,
@@ -94,8 +97,8 @@ def insert_values(
         session.schema_version,
         session.step,
         data_json,
-        encode_time(session.created_at),
-        encode_time(session.updated_at),
+        created,
+        created if same else encode_time(session.updated_at),
         encode_time(session.expires_at),
         session.version,
     )

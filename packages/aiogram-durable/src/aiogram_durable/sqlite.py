@@ -27,6 +27,7 @@ from typing import Any
 
 from aiogram_durable.clock import Clock
 from aiogram_durable.codec import (
+    insert_values,
     parse_sqlite_time,
     session_from_sqlite_row,
     sqlite_time,
@@ -373,29 +374,9 @@ class SqliteSessionStore(SessionStore):
 
     def _insert_row(self, session: SessionRecord, data_json: str, *, if_free: bool) -> bool:
         """INSERT the session; with ``if_free`` a taken key inserts nothing (False)."""
-        key = session.key
-        created = sqlite_time(session.created_at)
-        # A new session was created and updated at one instant: format it once.
-        updated = (
-            created if session.updated_at is session.created_at else sqlite_time(session.updated_at)
-        )
         cursor = self._conn.execute(
             _INSERT_IF_FREE if if_free else _INSERT,
-            (
-                key.bot_id,
-                key.chat_id,
-                key.user_id,
-                key.scope,
-                session.id,
-                session.session_type,
-                session.schema_version,
-                session.step,
-                data_json,
-                created,
-                updated,
-                sqlite_time(session.expires_at),
-                session.version,
-            ),
+            insert_values(session, data_json, sqlite_time),
         )
         return cursor.rowcount == 1
 
