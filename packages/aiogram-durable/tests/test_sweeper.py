@@ -186,12 +186,16 @@ async def test_active_sessions_survive_an_audited_sweep(sql_harness: Harness) ->
         await engine.dispose()
 
 
+@pytest.mark.parametrize("walk", [False, True], ids=["index batches", "storage-order walk"])
 async def test_two_processes_sweeping_return_and_audit_each_session_once(
-    sql_harness: Harness,
+    sql_harness: Harness, walk: bool
 ) -> None:
     first, audit_a, engine_a = await _audited_manager(sql_harness.store, sql_harness.url)
     other_store = await sql_harness.reopen()
     second, audit_b, engine_b = await _audited_manager(other_store, sql_harness.url)
+    if walk:
+        _walk_from(sql_harness.store, 50)
+        _walk_from(other_store, 50)
     try:
         for user in range(1000):
             await first.start(SessionKey(1, user, user), "t")
@@ -202,13 +206,10 @@ async def test_two_processes_sweeping_return_and_audit_each_session_once(
         returned: list[list[str]] = [[], []]
 
         async def drain(manager: SessionManager, out: list[str]) -> None:
-            sweeper = Sweeper(manager, interval=60, batch_size=25)
-
             async def hook(session: SessionRecord) -> None:
                 out.append(session.id)
 
-            sweeper.on_expired = hook
-            await sweeper.run_once()
+            await Sweeper(manager, interval=60, batch_size=25, on_expired=hook).run_once()
 
         await asyncio.gather(drain(first, returned[0]), drain(second, returned[1]))
         both = returned[0] + returned[1]
@@ -290,43 +291,6 @@ async def test_backlog_is_swept_in_storage_order_each_session_once(
     finally:
         await audit.close()
         await engine.dispose()
-
-
-async def test_two_processes_walking_a_backlog_report_each_session_once(
-    sql_harness: Harness,
-) -> None:
-    first, audit_a, engine_a = await _audited_manager(sql_harness.store, sql_harness.url)
-    other_store = await sql_harness.reopen()
-    second, audit_b, engine_b = await _audited_manager(other_store, sql_harness.url)
-    _walk_from(sql_harness.store, 50)
-    _walk_from(other_store, 50)
-    try:
-        for user in range(1000):
-            await first.start(SessionKey(1, user, user), "t")
-        sql_harness.clock.advance(30)
-        for user in range(1000, 1100):  # these are still active when the others expire
-            await first.start(SessionKey(1, user, user), "t")
-        sql_harness.clock.advance(30)
-        returned: list[list[str]] = [[], []]
-
-        async def drain(manager: SessionManager, out: list[str]) -> None:
-            async def hook(session: SessionRecord) -> None:
-                out.append(session.id)
-
-            await Sweeper(manager, interval=60, batch_size=25, on_expired=hook).run_once()
-
-        await asyncio.gather(drain(first, returned[0]), drain(second, returned[1]))
-        both = returned[0] + returned[1]
-        assert len(both) == 1000 and len(set(both)) == 1000
-        assert sorted(await _expired_events(engine_a)) == sorted(both)
-        active = await first.list_active(limit=2000)
-        assert sorted(s.key.user_id for s in active) == list(range(1000, 1100))
-    finally:
-        await audit_a.close()
-        await audit_b.close()
-        await engine_a.dispose()
-        await engine_b.dispose()
-        await other_store.close()
 
 
 def test_sweep_range_spans_follow_batch_time_and_stop_when_expired_rows_are_rare() -> None:
