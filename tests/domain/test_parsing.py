@@ -400,9 +400,11 @@ def test_unknown_error_code_is_a_programming_error() -> None:
         DomainError("price.typo")
 
 
-def test_str_of_a_domain_error_is_english() -> None:
+def test_str_of_a_domain_error_is_its_code_and_params_and_texts_render_it() -> None:
     err = ValidationError("name.too_long", max=100, length=120)
-    assert str(err) == "The name is 120 characters long; the maximum is 100."
+    assert str(err) == "name.too_long (max=100, length=120)"
+    assert str(ValidationError("name.empty")) == "name.empty"
+    assert error_text(err, "en") == "The name is 120 characters long; the maximum is 100."
     assert error_text(err, "es") == "El nombre tiene 120 caracteres; el máximo es 100."
 
 

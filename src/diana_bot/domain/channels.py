@@ -3,53 +3,23 @@
 from __future__ import annotations
 
 import builtins
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Literal
-
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from aiogram_durable import Clock
-from diana_bot.db.models import ChannelRow
+from diana_bot.db.channels import Registration
+from diana_bot.db.errors import ConstraintViolation
+from diana_bot.db.records import CHANNEL_KINDS, Channel, ChannelKind
+from diana_bot.db.unit_of_work import SessionFactory, UnitOfWork
 from diana_bot.domain.errors import ChannelAlreadyRegistered, NotFound, ValidationError
-from diana_bot.domain.ids import is_row_id
+from diana_bot.domain.ids import check_idempotency_key, is_row_id
 
-ChannelKind = Literal["vip", "free"]
-CHANNEL_KINDS: tuple[ChannelKind, ...] = ("vip", "free")
 MAX_TITLE_LENGTH = 255
-MAX_IDEMPOTENCY_KEY_LENGTH = 64
-
-
-@dataclass(frozen=True, slots=True)
-class Channel:
-    """A registered Telegram channel.
-
-    Attributes:
-        id: Our id for the channel.
-        chat_id: Telegram's chat id (``-100…``).
-        title: The channel title when it was registered.
-        kind: ``"vip"`` channels have tariffs; ``"free"`` ones do not.
-        is_active: False once deactivated; a deactivated channel sells nothing.
-        registered_by: Telegram user id of the admin who registered it.
-        registered_at: Aware UTC time of registration.
-    """
-
-    id: int
-    chat_id: int
-    title: str
-    kind: ChannelKind
-    is_active: bool
-    registered_by: int
-    registered_at: datetime
 
 
 class ChannelService:
-    """Registers, finds and deactivates channels; one transaction per call."""
+    """Registers, finds and deactivates channels; one unit of work per call."""
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock) -> None:
-        self._sessionmaker = sessionmaker
+    def __init__(self, sessionmaker: SessionFactory, clock: Clock) -> None:
+        self._sessions = sessionmaker
         self._clock = clock
 
     async def register(
@@ -79,32 +49,30 @@ class ChannelService:
         checked_kind = _check_kind(kind)
         check_idempotency_key(idempotency_key)
         try:
-            async with self._sessionmaker() as session, session.begin():
-                existing = await _find_existing(session, chat_id, idempotency_key)
-                if existing is not None:
-                    return _resolve_existing(existing, chat_id, idempotency_key)
-                row = ChannelRow(
+            async with UnitOfWork(self._sessions) as uow:
+                found = await uow.channels.find_registration(chat_id, idempotency_key)
+                if found is not None:
+                    return _resolve_existing(found, chat_id, idempotency_key)
+                channel = await uow.channels.add(
                     chat_id=chat_id,
                     title=clean_title,
                     kind=checked_kind,
-                    is_active=True,
                     registered_by=registered_by,
-                    registered_at=self._clock.now().astimezone(UTC),
+                    registered_at=self._clock.now(),
                     idempotency_key=idempotency_key,
                 )
-                session.add(row)
-                await session.flush()
-                return _to_dto(row)
-        except IntegrityError:
+                await uow.commit()
+                return channel
+        except ConstraintViolation:
             # A concurrent register() inserted the same chat or key between our check and
             # our insert. Its row is committed now; answer as if we had seen it first.
-            async with self._sessionmaker() as session:
-                existing = await _find_existing(session, chat_id, idempotency_key)
-            if existing is None:
+            async with UnitOfWork(self._sessions) as uow:
+                found = await uow.channels.find_registration(chat_id, idempotency_key)
+            if found is None:
                 # Only unique constraints can fail here (kind is checked above) and rows are
                 # never deleted, so this is a genuine bug worth a traceback.
                 raise
-            return _resolve_existing(existing, chat_id, idempotency_key)
+            return _resolve_existing(found, chat_id, idempotency_key)
 
     async def get(self, channel_id: int) -> Channel:
         """The channel with this id, active or not.
@@ -112,19 +80,18 @@ class ChannelService:
         Raises:
             NotFound: ``channel.not_found``.
         """
-        if not is_row_id(channel_id):
+        channel = None
+        if is_row_id(channel_id):
+            async with UnitOfWork(self._sessions) as uow:
+                channel = await uow.channels.get(channel_id)
+        if channel is None:
             raise NotFound("channel.not_found", channel_id=channel_id)
-        async with self._sessionmaker() as session:
-            row = await session.get(ChannelRow, channel_id)
-        if row is None:
-            raise NotFound("channel.not_found", channel_id=channel_id)
-        return _to_dto(row)
+        return channel
 
     async def get_by_chat_id(self, chat_id: int) -> Channel | None:
         """The channel registered for this Telegram chat, or None."""
-        async with self._sessionmaker() as session:
-            row = await session.scalar(select(ChannelRow).where(ChannelRow.chat_id == chat_id))
-        return None if row is None else _to_dto(row)
+        async with UnitOfWork(self._sessions) as uow:
+            return await uow.channels.by_chat_id(chat_id)
 
     async def list(
         self, active_only: bool = True, kind: str | None = None
@@ -134,14 +101,9 @@ class ChannelService:
         Raises:
             ValidationError: ``channel.kind_invalid`` for an unknown kind.
         """
-        stmt = select(ChannelRow).order_by(ChannelRow.id)
-        if active_only:
-            stmt = stmt.where(ChannelRow.is_active.is_(True))
-        if kind is not None:
-            stmt = stmt.where(ChannelRow.kind == _check_kind(kind))
-        async with self._sessionmaker() as session:
-            rows = (await session.scalars(stmt)).all()
-        return [_to_dto(row) for row in rows]
+        checked_kind = None if kind is None else _check_kind(kind)
+        async with UnitOfWork(self._sessions) as uow:
+            return await uow.channels.find(active_only=active_only, kind=checked_kind)
 
     async def deactivate(self, channel_id: int) -> Channel:
         """Deactivate a channel; its tariffs stop being listed. Repeating it is a no-op.
@@ -151,47 +113,22 @@ class ChannelService:
         """
         if not is_row_id(channel_id):
             raise NotFound("channel.not_found", channel_id=channel_id)
-        async with self._sessionmaker() as session, session.begin():
-            row = await session.get(ChannelRow, channel_id, with_for_update=True)
-            if row is None:
+        async with UnitOfWork(self._sessions) as uow:
+            channel = await uow.channels.deactivate(channel_id)
+            if channel is None:
                 raise NotFound("channel.not_found", channel_id=channel_id)
-            row.is_active = False
-            return _to_dto(row)
+            await uow.commit()
+            return channel
 
 
-def check_idempotency_key(key: str | None) -> None:
-    """Check that a key fits the 64-character column.
-
-    Raises:
-        ValidationError: ``idempotency_key.invalid``.
-    """
-    if key is not None and not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY_LENGTH:
-        raise ValidationError("idempotency_key.invalid", max=MAX_IDEMPOTENCY_KEY_LENGTH)
-
-
-def as_utc(value: datetime) -> datetime:
-    """An aware UTC datetime; SQLite hands back naive ones (stored as UTC)."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
-
-
-async def _find_existing(
-    session: AsyncSession, chat_id: int, idempotency_key: str | None
-) -> ChannelRow | None:
-    row = await session.scalar(select(ChannelRow).where(ChannelRow.chat_id == chat_id))
-    if row is None and idempotency_key is not None:
-        row = await session.scalar(
-            select(ChannelRow).where(ChannelRow.idempotency_key == idempotency_key)
+def _resolve_existing(found: Registration, chat_id: int, idempotency_key: str | None) -> Channel:
+    channel = found.channel
+    if channel.chat_id == chat_id:
+        if idempotency_key is not None and found.idempotency_key == idempotency_key:
+            return channel
+        raise ChannelAlreadyRegistered(
+            chat_id=chat_id, existing_id=channel.id, is_active=channel.is_active
         )
-    return row
-
-
-def _resolve_existing(row: ChannelRow, chat_id: int, idempotency_key: str | None) -> Channel:
-    if row.chat_id == chat_id:
-        if idempotency_key is not None and row.idempotency_key == idempotency_key:
-            return _to_dto(row)
-        raise ChannelAlreadyRegistered(chat_id=chat_id, existing_id=row.id, is_active=row.is_active)
     # Same key, different chat: the caller reused a key from another registration.
     raise ValidationError("idempotency_key.reused")
 
@@ -209,13 +146,4 @@ def _check_kind(kind: str) -> ChannelKind:
     return kind
 
 
-def _to_dto(row: ChannelRow) -> Channel:
-    return Channel(
-        id=row.id,
-        chat_id=row.chat_id,
-        title=row.title,
-        kind=_check_kind(row.kind),
-        is_active=row.is_active,
-        registered_by=row.registered_by,
-        registered_at=as_utc(row.registered_at),
-    )
+__all__ = ["CHANNEL_KINDS", "MAX_TITLE_LENGTH", "Channel", "ChannelKind", "ChannelService"]

@@ -1,17 +1,13 @@
-"""Domain errors: a dotted code plus parameters, rendered by the texts catalogue.
+"""Domain errors: a dotted code plus parameters; the texts catalogue renders them.
 
-Handlers show ``texts.error_text(err, locale)`` to the user; ``str(err)`` is the English
-rendering of the same template, for logs and tracebacks.
+The domain renders no sentence in any language: handlers show ``tr.error(err)`` (or
+``texts.error_text(err, locale)``), built from ``code`` and ``params`` alone, and
+``str(err)`` is the code and parameters as they are, for logs and tracebacks.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from diana_bot.texts import t
-
-if TYPE_CHECKING:
-    from diana_bot.domain.tariffs import Tariff
+from diana_bot.db.records import Tariff
 
 # Every code a DomainError may carry. Each one has an ``error.<code>`` key in texts/es.py
 # and texts/en.py (a test checks both), so no error ever reaches a user untranslated.
@@ -78,7 +74,10 @@ class DomainError(Exception):
         super().__init__(code)
 
     def __str__(self) -> str:
-        return t(f"error.{self.code}", "en", **self.params)
+        if not self.params:
+            return self.code
+        params = ", ".join(f"{name}={value!r}" for name, value in self.params.items())
+        return f"{self.code} ({params})"
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.code!r}, **{self.params!r})"

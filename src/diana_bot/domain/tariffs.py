@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, Literal
-
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from typing import Any
 
 from aiogram_durable import Clock
-from diana_bot.db.models import ChannelRow, TariffRow
-from diana_bot.domain.channels import as_utc, check_idempotency_key
+from diana_bot.db.channels import ChannelRepository
+from diana_bot.db.errors import ConstraintViolation
+from diana_bot.db.records import Tariff, TariffField
+from diana_bot.db.unit_of_work import SessionFactory, UnitOfWork
 from diana_bot.domain.errors import (
     NoActiveVipChannel,
     NotFound,
@@ -21,7 +17,7 @@ from diana_bot.domain.errors import (
     TariffVersionConflict,
     ValidationError,
 )
-from diana_bot.domain.ids import is_row_id
+from diana_bot.domain.ids import check_idempotency_key, is_row_id
 from diana_bot.domain.parsing import (
     CURRENCY,
     check_duration,
@@ -32,51 +28,16 @@ from diana_bot.domain.parsing import (
     parse_price,
 )
 
-TariffField = Literal["price", "duration_days", "name", "description"]
 EDITABLE_FIELDS: tuple[TariffField, ...] = ("price", "duration_days", "name", "description")
 # What update_field() accepts: the admin's raw text, or an already-typed value.
 FieldValue = str | Decimal | int | None
 
-_CENT = Decimal("0.01")
-
-
-@dataclass(frozen=True, slots=True)
-class Tariff:
-    """A price and a duration of access to one VIP channel.
-
-    Attributes:
-        id: Our id for the tariff.
-        channel_id: The VIP channel it grants access to.
-        name: Display name, 1 to 100 characters.
-        price: Exact amount, two decimals, 0 to 100000.00.
-        currency: Always ``"USD"`` for now.
-        duration_days: Length of access, 1 to 3650 days.
-        description: Optional text shown to buyers, at most 500 characters.
-        is_active: False once deactivated.
-        created_at: Aware UTC creation time.
-        updated_at: Aware UTC time of the last change.
-        version: Starts at 1 and grows with every change; pass it back as
-            ``expected_version`` to detect concurrent edits.
-    """
-
-    id: int
-    channel_id: int
-    name: str
-    price: Decimal
-    currency: str
-    duration_days: int
-    description: str | None
-    is_active: bool
-    created_at: datetime
-    updated_at: datetime
-    version: int
-
 
 class TariffService:
-    """Creates, lists, edits and deactivates tariffs; one transaction per call."""
+    """Creates, lists, edits and deactivates tariffs; one unit of work per call."""
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock) -> None:
-        self._sessionmaker = sessionmaker
+    def __init__(self, sessionmaker: SessionFactory, clock: Clock) -> None:
+        self._sessions = sessionmaker
         self._clock = clock
 
     async def create(
@@ -108,42 +69,38 @@ class TariffService:
             NotFound: ``channel.not_found``.
             NoActiveVipChannel: The channel is deactivated or not a VIP channel.
         """
-        values = {
-            "name": _coerce("name", name),
-            "price": _coerce("price", price),
-            "duration_days": _coerce("duration_days", duration_days),
-            "description": _coerce("description", description),
-        }
+        checked_name = _coerce("name", name)
+        checked_price = _coerce("price", price)
+        checked_duration = _coerce("duration_days", duration_days)
+        checked_description = _coerce("description", description)
         check_idempotency_key(idempotency_key)
         try:
-            async with self._sessionmaker() as session, session.begin():
+            async with UnitOfWork(self._sessions) as uow:
                 if idempotency_key is not None:
-                    existing = await _by_key(session, idempotency_key)
+                    existing = await uow.tariffs.by_idempotency_key(idempotency_key)
                     if existing is not None:
                         return _resolve_existing(existing, channel_id)
-                await _check_channel(session, channel_id)
-                now = self._clock.now().astimezone(UTC)
-                row = TariffRow(
+                await _check_channel(uow.channels, channel_id)
+                tariff = await uow.tariffs.add(
                     channel_id=channel_id,
+                    name=checked_name,
+                    price=checked_price,
                     currency=CURRENCY,
-                    is_active=True,
-                    created_at=now,
-                    updated_at=now,
-                    version=1,
+                    duration_days=checked_duration,
+                    description=checked_description,
+                    created_at=self._clock.now(),
                     idempotency_key=idempotency_key,
-                    **values,
                 )
-                session.add(row)
-                await session.flush()
-                return _to_dto(row)
-        except IntegrityError:
+                await uow.commit()
+                return tariff
+        except ConstraintViolation:
             # Only the unique idempotency key can clash (the channel was checked in this
             # transaction and channels are never deleted): a concurrent create() with the
             # same key won. Return its tariff, which is committed by now.
             if idempotency_key is None:
                 raise
-            async with self._sessionmaker() as session:
-                existing = await _by_key(session, idempotency_key)
+            async with UnitOfWork(self._sessions) as uow:
+                existing = await uow.tariffs.by_idempotency_key(idempotency_key)
             if existing is None:
                 raise
             return _resolve_existing(existing, channel_id)
@@ -154,27 +111,18 @@ class TariffService:
         Raises:
             NotFound: ``tariff.not_found``.
         """
-        if not is_row_id(tariff_id):
+        tariff = None
+        if is_row_id(tariff_id):
+            async with UnitOfWork(self._sessions) as uow:
+                tariff = await uow.tariffs.get(tariff_id)
+        if tariff is None:
             raise NotFound("tariff.not_found", tariff_id=tariff_id)
-        async with self._sessionmaker() as session:
-            row = await session.get(TariffRow, tariff_id)
-        if row is None:
-            raise NotFound("tariff.not_found", tariff_id=tariff_id)
-        return _to_dto(row)
+        return tariff
 
     async def list_active(self, channel_id: int | None = None) -> list[Tariff]:
         """Active tariffs of active channels, oldest first, optionally for one channel."""
-        stmt = (
-            select(TariffRow)
-            .join(ChannelRow, ChannelRow.id == TariffRow.channel_id)
-            .where(TariffRow.is_active.is_(True), ChannelRow.is_active.is_(True))
-            .order_by(TariffRow.id)
-        )
-        if channel_id is not None:
-            stmt = stmt.where(TariffRow.channel_id == channel_id)
-        async with self._sessionmaker() as session:
-            rows = (await session.scalars(stmt)).all()
-        return [_to_dto(row) for row in rows]
+        async with UnitOfWork(self._sessions) as uow:
+            return await uow.tariffs.list_active(channel_id)
 
     async def update_field(
         self,
@@ -206,29 +154,26 @@ class TariffService:
         new_value = _coerce(field, value)
         if not is_row_id(tariff_id):
             raise NotFound("tariff.not_found", tariff_id=tariff_id)
-        stmt = update(TariffRow).where(TariffRow.id == tariff_id, TariffRow.is_active.is_(True))
-        if expected_version is not None:
-            stmt = stmt.where(TariffRow.version == expected_version)
-        stmt = stmt.values(
-            {
-                getattr(TariffRow, field): new_value,
-                TariffRow.updated_at: self._clock.now().astimezone(UTC),
-                TariffRow.version: TariffRow.version + 1,
-            }
-        )
-        async with self._sessionmaker() as session, session.begin():
-            row = (await session.scalars(stmt.returning(TariffRow))).one_or_none()
-            if row is not None:
-                return _to_dto(row)
-            current = await session.get(TariffRow, tariff_id)
-            if current is None:
-                raise NotFound("tariff.not_found", tariff_id=tariff_id)
-            if not current.is_active:
-                raise TariffInactive("tariff.inactive", tariff_id=tariff_id)
-            raise TariffVersionConflict(
-                expected=current.version if expected_version is None else expected_version,
-                current=_to_dto(current),
+        async with UnitOfWork(self._sessions) as uow:
+            updated = await uow.tariffs.update_field(
+                tariff_id,
+                field,
+                new_value,
+                updated_at=self._clock.now(),
+                expected_version=expected_version,
             )
+            if updated is not None:
+                await uow.commit()
+                return updated
+            current = await uow.tariffs.get(tariff_id)
+        if current is None:
+            raise NotFound("tariff.not_found", tariff_id=tariff_id)
+        if not current.is_active:
+            raise TariffInactive("tariff.inactive", tariff_id=tariff_id)
+        raise TariffVersionConflict(
+            expected=current.version if expected_version is None else expected_version,
+            current=current,
+        )
 
     async def deactivate(self, tariff_id: int) -> Tariff:
         """Deactivate a tariff (bumps its version). Repeating it is a no-op.
@@ -238,23 +183,15 @@ class TariffService:
         """
         if not is_row_id(tariff_id):
             raise NotFound("tariff.not_found", tariff_id=tariff_id)
-        stmt = (
-            update(TariffRow)
-            .where(TariffRow.id == tariff_id, TariffRow.is_active.is_(True))
-            .values(
-                is_active=False,
-                updated_at=self._clock.now().astimezone(UTC),
-                version=TariffRow.version + 1,
-            )
-            .returning(TariffRow)
-        )
-        async with self._sessionmaker() as session, session.begin():
-            row = (await session.scalars(stmt)).one_or_none()
-            if row is None:
-                row = await session.get(TariffRow, tariff_id)
-            if row is None:
+        async with UnitOfWork(self._sessions) as uow:
+            tariff = await uow.tariffs.deactivate(tariff_id, updated_at=self._clock.now())
+            if tariff is None:
+                # Deactivated already (a no-op), or no such tariff.
+                tariff = await uow.tariffs.get(tariff_id)
+            if tariff is None:
                 raise NotFound("tariff.not_found", tariff_id=tariff_id)
-            return _to_dto(row)
+            await uow.commit()
+            return tariff
 
 
 def _coerce(field: str, value: object) -> Any:
@@ -283,18 +220,14 @@ def _coerce(field: str, value: object) -> Any:
     raise ValidationError("value.wrong_type", field=field, type=type(value).__name__)
 
 
-async def _by_key(session: AsyncSession, key: str) -> TariffRow | None:
-    return await session.scalar(select(TariffRow).where(TariffRow.idempotency_key == key))
-
-
-def _resolve_existing(row: TariffRow, channel_id: int) -> Tariff:
-    if row.channel_id != channel_id:
+def _resolve_existing(existing: Tariff, channel_id: int) -> Tariff:
+    if existing.channel_id != channel_id:
         raise ValidationError("idempotency_key.reused")
-    return _to_dto(row)
+    return existing
 
 
-async def _check_channel(session: AsyncSession, channel_id: int) -> None:
-    channel = await session.get(ChannelRow, channel_id) if is_row_id(channel_id) else None
+async def _check_channel(channels: ChannelRepository, channel_id: int) -> None:
+    channel = await channels.get(channel_id) if is_row_id(channel_id) else None
     if channel is None:
         raise NotFound("channel.not_found", channel_id=channel_id)
     if not channel.is_active:
@@ -303,19 +236,4 @@ async def _check_channel(session: AsyncSession, channel_id: int) -> None:
         raise NoActiveVipChannel("channel.not_vip", channel_id=channel_id)
 
 
-def _to_dto(row: TariffRow) -> Tariff:
-    return Tariff(
-        id=row.id,
-        channel_id=row.channel_id,
-        name=row.name,
-        # SQLite hands NUMERIC back through a float; two decimals below 1e5 survive that
-        # exactly, and quantize() pins the scale on both backends.
-        price=Decimal(row.price).quantize(_CENT),
-        currency=row.currency,
-        duration_days=row.duration_days,
-        description=row.description,
-        is_active=row.is_active,
-        created_at=as_utc(row.created_at),
-        updated_at=as_utc(row.updated_at),
-        version=row.version,
-    )
+__all__ = ["EDITABLE_FIELDS", "FieldValue", "Tariff", "TariffField", "TariffService"]

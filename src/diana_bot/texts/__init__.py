@@ -6,18 +6,36 @@ missing translation shows something readable instead of crashing a handler.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from html import escape
+from typing import Protocol
 
 from diana_bot.texts import en, es
 
-if TYPE_CHECKING:
-    from diana_bot.domain.errors import DomainError
-
-__all__ = ["DEFAULT_LOCALE", "LOCALES", "Translator", "error_text", "normalize_locale", "t"]
+__all__ = [
+    "DEFAULT_LOCALE",
+    "LOCALES",
+    "CodedError",
+    "Translator",
+    "error_text",
+    "normalize_locale",
+    "t",
+]
 
 DEFAULT_LOCALE = "es"
 _CATALOGUES: dict[str, dict[str, str]] = {"es": es.TEXTS, "en": en.TEXTS}
 LOCALES: tuple[str, ...] = tuple(_CATALOGUES)
+
+
+class CodedError(Protocol):
+    """What an error needs for its message: a code (the key is ``"error." + code``) and
+    the template's parameters. Domain errors are such errors; texts never imports them."""
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def params(self) -> Mapping[str, object]: ...
 
 
 class _KeepMissing(dict[str, object]):
@@ -53,7 +71,7 @@ def t(key: str, locale: str = DEFAULT_LOCALE, /, **params: object) -> str:
         return template
 
 
-def error_text(err: DomainError, locale: str = DEFAULT_LOCALE) -> str:
+def error_text(err: CodedError, locale: str = DEFAULT_LOCALE) -> str:
     """The message for a domain error in ``locale``."""
     return t(f"error.{err.code}", locale, **err.params)
 
@@ -67,9 +85,7 @@ class Translator:
     def __call__(self, key: str, /, **params: object) -> str:
         return t(key, self.locale, **params)
 
-    def error(self, err: DomainError) -> str:
+    def error(self, err: CodedError) -> str:
         """A domain error's message, with what the user typed HTML-escaped."""
-        from html import escape
-
         safe = {k: escape(v) if isinstance(v, str) else v for k, v in err.params.items()}
         return t(f"error.{err.code}", self.locale, **safe)
