@@ -19,8 +19,9 @@ from rich.table import Table
 
 from aiogram_durable import AuditEvent, SessionRecord
 from diana_bot.bootstrap import Container, build_container
-from diana_bot.bot.dispatcher import is_outage
 from diana_bot.config import ConfigError, load_settings
+from diana_bot.db.outages import is_outage
+from diana_bot.log_setup import configure_logging
 
 app = typer.Typer(help="Inspect and repair admin sessions.", no_args_is_help=True)
 
@@ -52,8 +53,6 @@ def _run(work: Callable[[Container], Awaitable[T]]) -> T:
             return await work(container)
         finally:
             await container.close()
-
-    from diana_bot.log_setup import configure_logging
 
     configure_logging("WARNING", settings.log_format, settings.secret_values())
     try:

@@ -9,54 +9,22 @@ session stays as it was (the unit of work writes nothing for an update that rais
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable
 from typing import Any
 
-import asyncpg
 import structlog
 from aiogram import Bot, Dispatcher
 from aiogram.types import Update
-from redis import exceptions as redis_errors
-from sqlalchemy import exc as sa_errors
 
 from aiogram_durable import UpdatesInHand
 from diana_bot.bot.middlewares.auth import AdminGate, Verdict
 from diana_bot.bot.services import BotServices
 from diana_bot.bot.ui import Screen, best_effort, send
+from diana_bot.db.outages import is_outage
 from diana_bot.web.metrics import Metrics
 
 log = structlog.get_logger(__name__)
-
-_OUTAGE_ERRORS: tuple[type[BaseException], ...] = (
-    ConnectionError,
-    TimeoutError,
-    OSError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.exceptions.OperatorInterventionError,
-    asyncpg.exceptions.CannotConnectNowError,
-    redis_errors.ConnectionError,
-    redis_errors.TimeoutError,
-    redis_errors.BusyLoadingError,
-    sa_errors.OperationalError,
-    sa_errors.InterfaceError,
-    sa_errors.DisconnectionError,
-    sqlite3.OperationalError,
-)
-
-
-def is_outage(exc: BaseException) -> bool:
-    """True when ``exc`` (or what caused it) says a store is unreachable."""
-    seen = 0
-    current: BaseException | None = exc
-    while current is not None and seen < 6:
-        if isinstance(current, _OUTAGE_ERRORS):
-            return True
-        current = current.__cause__ or current.__context__
-        seen += 1
-    return False
 
 
 class DianaDispatcher(Dispatcher):
