@@ -1,0 +1,156 @@
+"""The real bot, in the test process: its dispatcher fed updates, its Bot API recorded.
+
+``diana`` builds everything the way the running bot builds it (settings → container →
+services → dispatcher, the Bot with ``FlushBeforeSend``, the sweeper's expiry notice,
+the start-up commands), with three test choices: a SQLite file in ``tmp_path``, a
+manual clock, and a ``RecordingSession`` standing in for Telegram. All wiring lives in
+this fixture; tests talk to the bot only through Telegram-level inputs and outputs
+(``Chat``) and check the outcome through the container's services.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import pytest
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.enums import ParseMode
+
+from aiogram_durable import FakeClock, FlushBeforeSend, SessionRecord, Sweeper
+from diana_bot.app import set_commands
+from diana_bot.bootstrap import Container, build_container
+from diana_bot.bot.factory import build_dispatcher, build_services
+from diana_bot.bot.handlers import release_routers
+from diana_bot.bot.notifier import notify_expired
+from diana_bot.config import load_settings
+from diana_bot.db.migrate import upgrade
+from tests.support.bot_chat import Chat
+from tests.support.recording_bot import KnownChat, RecordingSession
+
+TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+BOT_ID = 123456789
+ADMIN = 1001
+OTHER_ADMIN = 1002
+STRANGER = 2001
+TTL_SECONDS = 600
+
+# What getChat and getChatMember know.
+VIP_CHANNEL = KnownChat(-1001111111111, "channel", "Canal <VIP>", "canal_vip")
+VIP_CHANNEL_2 = KnownChat(-1002222222222, "channel", "Canal Oro", "canal_oro")
+NOT_ADMIN_CHANNEL = KnownChat(-1003333333333, "channel", "Canal Libre", "canal_libre", "member")
+GROUP = KnownChat(-1004444444444, "supergroup", "Grupo de fans", "grupo_fans")
+PERSON = KnownChat(5555, "private", "Alguien", "alguien")
+UNKNOWN_CHANNEL_ID = -1009999999999
+FLAKY_CHANNEL = KnownChat(-1006666666666, "channel", "Canal Lejano", "canal_lejano")
+KNOWN_CHATS = (VIP_CHANNEL, VIP_CHANNEL_2, NOT_ADMIN_CHANNEL, GROUP, PERSON, FLAKY_CHANNEL)
+
+
+@dataclass
+class Diana:
+    """The bot under test and what the tests look through."""
+
+    container: Container
+    dispatcher: Dispatcher
+    bot: Bot
+    telegram: RecordingSession
+    clock: FakeClock
+    sweeper: Sweeper
+
+    def chat(
+        self,
+        user_id: int,
+        *,
+        chat_id: int | None = None,
+        chat_type: str = "private",
+        title: str | None = None,
+    ) -> Chat:
+        """The chat of ``user_id`` with the bot (private unless told otherwise)."""
+        return Chat(
+            self.dispatcher,
+            self.bot,
+            self.telegram,
+            user_id,
+            first_name=f"User{user_id}",
+            chat_id=chat_id,
+            chat_type=chat_type,
+            title=title,
+        )
+
+    async def open_sessions(self, user_id: int | None = None) -> list[SessionRecord]:
+        """The sessions open now (per the store, expiry included)."""
+        return await self.container.sessions.list_active(user_id=user_id)
+
+    async def sweep(self) -> int:
+        """One round of the expiry sweeper, as the running bot does every interval."""
+        return await self.sweeper.run_once()
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file at the schema's head, copied for each test (migrating is the slow
+    part of a start; each test still runs the start-up's own upgrade, a no-op)."""
+    path = tmp_path_factory.mktemp("template") / "diana.db"
+    upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+async def diana(tmp_path: Path, migrated_template: Path) -> AsyncIterator[Diana]:
+    db = tmp_path / "diana.db"
+    shutil.copyfile(migrated_template, db)
+    settings = load_settings(
+        _env_file=None,
+        bot_token=TOKEN,
+        admin_ids=f"{ADMIN},{OTHER_ADMIN}",
+        database_url=f"sqlite+aiosqlite:///{db}",
+        session_backend="sql",
+        session_ttl_seconds=TTL_SECONDS,
+        locale="es",
+        telegram_api_url="https://api.telegram.org",
+    )
+    clock = FakeClock()
+    container = await build_container(settings, clock=clock)
+    telegram = RecordingSession(KNOWN_CHATS)
+    bot = Bot(
+        settings.require_token(),
+        session=telegram,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
+    # Durable first, visible second: as the running bot.
+    telegram.middleware(FlushBeforeSend(container.storage))
+    services = build_services(container)
+    dispatcher = build_dispatcher(container, services)
+    sweeper = Sweeper(
+        container.sessions,
+        interval=settings.session_sweep_interval_seconds,
+        on_expired=partial(notify_expired, bot, services),
+    )
+    await set_commands(bot, settings.locale)
+    try:
+        yield Diana(container, dispatcher, bot, telegram, clock, sweeper)
+    finally:
+        await bot.session.close()
+        await container.close()
+        release_routers(dispatcher)
+
+
+@pytest.fixture
+def admin(diana: Diana) -> Chat:
+    """The admin's private chat with the bot."""
+    return diana.chat(ADMIN)
+
+
+@pytest.fixture
+def other_admin(diana: Diana) -> Chat:
+    return diana.chat(OTHER_ADMIN)
+
+
+@pytest.fixture
+def stranger(diana: Diana) -> Chat:
+    """Someone who is not in ADMIN_IDS."""
+    return diana.chat(STRANGER)
