@@ -6,15 +6,18 @@ Variable names are a contract with operators (see README, "Configuration").
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from diana_bot.db.budget import DEFAULT_POOL_SIZE, MIN_POOL_SIZE
 from diana_bot.redaction import url_password
 
 TELEGRAM_OFFICIAL_API = "https://api.telegram.org"
+# DATABASE_POOL_SIZE: the default lets 4 processes share PostgreSQL's default 100
+# connections; fewer than the minimum cannot be split between the pools (db/budget.py).
+DEFAULT_POOL_SIZE: Final = 20
+MIN_POOL_SIZE: Final = 4
 _TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,100}$")
 
 

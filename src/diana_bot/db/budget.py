@@ -12,10 +12,8 @@ for ``diana-bot migrate``, the CLI and psql.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
 
-DEFAULT_POOL_SIZE: Final = 20
-MIN_POOL_SIZE: Final = 4
+from diana_bot.config import MIN_POOL_SIZE
 
 
 @dataclass(frozen=True)
@@ -50,4 +48,4 @@ class ConnectionBudget:
         return cls(engine=engine, store=store, locks=locks, handlers=locks or total)
 
 
-__all__ = ["DEFAULT_POOL_SIZE", "MIN_POOL_SIZE", "ConnectionBudget"]
+__all__ = ["ConnectionBudget"]
