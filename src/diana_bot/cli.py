@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 import typer
 
@@ -67,41 +66,6 @@ def run(
 
     configure_logging(settings.log_level, settings.log_format, settings.secret_values())
     asyncio.run(run_bot(settings, webhook=webhook))
-
-
-@app.command()
-def sandbox(
-    host: str = typer.Option("127.0.0.1", help="Address of the sandbox page."),
-    port: int = typer.Option(8765, help="Port of the sandbox page."),
-    db: str | None = typer.Option(
-        None,
-        "--db",
-        help="SQLite file for the sandbox's data, created if missing and kept. "
-        "Default: sandbox.db in a fresh temporary directory, deleted on exit.",
-    ),
-) -> None:
-    """Try the admin panel without Telegram: a local Bot API, the bot and a chat page.
-
-    The sandbox always uses its own SQLite file (--db) and ignores DATABASE_URL,
-    SESSION_BACKEND and REDIS_URL, also from .env: it can never touch a real
-    deployment. Its page answers on 127.0.0.1 and localhost only.
-    """
-    from diana_bot.log_setup import configure_logging
-    from diana_bot.sandbox import run_sandbox
-
-    configure_logging("WARNING", "console")
-    try:
-        asyncio.run(
-            run_sandbox(
-                host=host, port=port, db_path=Path(db) if db else None, open_message=typer.echo
-            )
-        )
-    except ConfigError as exc:
-        typer.echo(f"configuration error: {exc}", err=True)
-        raise typer.Exit(EXIT_CONFIG) from None
-    except OSError as exc:
-        typer.echo(f"cannot serve the sandbox on {host}:{port}: {exc}", err=True)
-        raise typer.Exit(1) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -155,7 +155,6 @@ def test_help_on_every_command(capsys: pytest.CaptureFixture[str]) -> None:
         ["sessions", "list", "--help"],
         ["sessions", "clear", "--help"],
         ["sessions", "events", "--help"],
-        ["sandbox", "--help"],
     ):
         assert main(argv) == 0, argv
         assert "Usage" in capsys.readouterr().out

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from diana_bot.localapi import BotApiUser, LocalBotApi
+from diana_devtools.localapi import BotApiUser, LocalBotApi
 from tests.support.botproc import ADMIN, OTHER_ADMIN, STRANGER, BotProcess, bot_env
 
 pytestmark = pytest.mark.e2e

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from aiogram_durable.schema import sessions as session_rows
 from diana_bot.db.models import ChannelRow
-from diana_bot.localapi import BotApiUser, BotMessage, LocalBotApi
+from diana_devtools.localapi import BotApiUser, BotMessage, LocalBotApi
 from tests.support.botproc import ADMIN, STRANGER, BotProcess
 from tests.support.chat import AdminChat
 from tests.support.db import records, rows

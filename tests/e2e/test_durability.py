@@ -17,7 +17,7 @@ from aiogram_durable.schema import sessions as session_rows
 from diana_bot.db.engine import create_engine, create_sessionmaker
 from diana_bot.db.models import ChannelRow, TariffRow
 from diana_bot.domain import TariffService
-from diana_bot.localapi import BotApiUser, LocalBotApi
+from diana_devtools.localapi import BotApiUser, LocalBotApi
 from tests.support.botproc import ADMIN, BotProcess
 from tests.support.chat import AdminChat
 from tests.support.db import records, rows

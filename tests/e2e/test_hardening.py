@@ -17,7 +17,7 @@ from aiogram_durable.schema import sessions as session_rows
 from aiogram_durable.testing import free_port
 from diana_bot.db.engine import create_engine
 from diana_bot.db.models import ChannelRow, TariffRow
-from diana_bot.localapi import BotApiUser, BotMessage, LocalBotApi
+from diana_devtools.localapi import BotApiUser, BotMessage, LocalBotApi
 from tests.e2e.test_tariff_flow import VIP2_ID, VIP_ID, open_create, register_channel
 from tests.support.botproc import ADMIN, STRANGER, BotProcess, bot_env
 from tests.support.chat import AdminChat

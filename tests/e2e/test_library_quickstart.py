@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from diana_bot.localapi import BotApiUser, LocalBotApi
+from diana_devtools.localapi import BotApiUser, LocalBotApi
 from tests.support.botproc import ROOT, TOKEN, BotProcess, bot_env
 
 README = ROOT / "packages" / "aiogram-durable" / "README.md"

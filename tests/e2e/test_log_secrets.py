@@ -21,8 +21,8 @@ from sqlalchemy import text
 
 from aiogram_durable.testing import PostgresServer, RedisServer, free_port
 from diana_bot.db.engine import create_engine
-from diana_bot.localapi import BotApiUser, LocalBotApi
-from diana_bot.localapi.errors import QUERY_TOO_OLD
+from diana_devtools.localapi import BotApiUser, LocalBotApi
+from diana_devtools.localapi.errors import QUERY_TOO_OLD
 from tests.support.botproc import ADMIN, OTHER_ADMIN, BotProcess, bot_env
 from tests.support.chat import AdminChat
 from tests.support.waiting import eventually

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from aiogram_durable.schema import sessions as session_rows
 from aiogram_durable.testing import PostgresServer, RedisServer, free_port
 from diana_bot.db.models import ChannelRow, TariffRow
-from diana_bot.localapi import BotApiUser, LocalBotApi
+from diana_devtools.localapi import BotApiUser, LocalBotApi
 from tests.support.botproc import ADMIN, OTHER_ADMIN, BotProcess, bot_env
 from tests.support.chat import AdminChat
 from tests.support.db import records, rows

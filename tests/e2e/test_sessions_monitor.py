@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from aiogram_durable.schema import events as session_events
 from aiogram_durable.schema import sessions as session_rows
-from diana_bot.localapi import BotApiUser, LocalBotApi
+from diana_devtools.localapi import BotApiUser, LocalBotApi
 from tests.support.botproc import ADMIN, OTHER_ADMIN, TOKEN, BotProcess
 from tests.support.chat import AdminChat
 from tests.support.db import records

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from diana_bot.db.models import TariffRow
-from diana_bot.localapi import BotApiUser, BotMessage, LocalBotApi
+from diana_devtools.localapi import BotApiUser, BotMessage, LocalBotApi
 from tests.support.botproc import ADMIN, OTHER_ADMIN, BotProcess
 from tests.support.chat import AdminChat
 from tests.support.db import rows

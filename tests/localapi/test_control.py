@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from diana_bot.localapi import BotApiUser, LocalBotApi
+from diana_devtools.localapi import BotApiUser, LocalBotApi
 
 TOKEN = "123456:TEST-token_abc"
 USER = 42

@@ -39,7 +39,7 @@ from aiogram.types import (
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from diana_bot.localapi import SECRET_HEADER, BotApiUser, LocalApiError, LocalBotApi
+from diana_devtools.localapi import SECRET_HEADER, BotApiUser, LocalApiError, LocalBotApi
 
 TOKEN = "123456:TEST-token_abc"
 BOT_ID = 123456

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from diana_bot.db.models import ChannelRow, TariffRow
-from diana_bot.sandbox import Sandbox
+from diana_devtools.sandbox import Sandbox
 from tests.support.cdp import Browser, BrowserNotFound, find_chromium
 from tests.support.db import rows
 

@@ -24,7 +24,7 @@ from sqlalchemy import text
 
 from aiogram_durable.testing import PostgresServer, RedisServer
 from diana_bot.db.engine import create_engine
-from diana_bot.sandbox import ADMIN_ID, Sandbox, database_notice, run_sandbox
+from diana_devtools.sandbox import ADMIN_ID, Sandbox, database_notice, run_sandbox
 
 JsonDict = dict[str, Any]
 WAIT_S = 60.0
@@ -168,8 +168,7 @@ async def test_the_cli_uses_the_db_file_and_says_so_first(tmp_path: Path) -> Non
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "diana_bot",
-        "sandbox",
+        "diana_devtools.sandbox",
         "--port",
         "0",
         "--db",

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from diana_bot.db.models import ChannelRow, TariffRow
-from diana_bot.sandbox import (
+from diana_devtools.sandbox import (
     ADMIN_ID,
     GUEST_ID,
     SANDBOX_TOKEN,

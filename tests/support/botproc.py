@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from diana_bot.localapi import BotApiUser
+from diana_devtools.localapi import BotApiUser
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456:" + "E" * 35

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from diana_bot.localapi import BotApiUser, BotMessage, Sent
+from diana_devtools.localapi import BotApiUser, BotMessage, Sent
 
 
 @dataclass

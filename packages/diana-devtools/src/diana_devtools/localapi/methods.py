@@ -11,7 +11,7 @@ import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from diana_bot.localapi.errors import (
+from diana_devtools.localapi.errors import (
     NOT_MODIFIED,
     POLL_CONFLICT,
     QUERY_TOO_OLD,
@@ -19,8 +19,8 @@ from diana_bot.localapi.errors import (
     ApiError,
     bad_request,
 )
-from diana_bot.localapi.formatting import check_reply_markup, format_text
-from diana_bot.localapi.records import (
+from diana_devtools.localapi.formatting import check_reply_markup, format_text
+from diana_devtools.localapi.records import (
     BotIdentity,
     ChatInfo,
     EventKind,
@@ -29,7 +29,7 @@ from diana_bot.localapi.records import (
     WebhookConfig,
     member_json,
 )
-from diana_bot.localapi.state import World
+from diana_devtools.localapi.state import World
 
 JsonDict = dict[str, Any]
 

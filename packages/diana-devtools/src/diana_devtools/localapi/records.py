@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from diana_bot.localapi.errors import ApiError
+from diana_devtools.localapi.errors import ApiError
 
 JsonDict = dict[str, Any]
 

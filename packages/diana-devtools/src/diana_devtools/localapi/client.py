@@ -20,7 +20,7 @@ from typing import Any, Self
 
 import aiohttp
 
-from diana_bot.localapi.views import (
+from diana_devtools.localapi.views import (
     BotMessage,
     Button,
     CallbackAnswer,

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from aiogram_durable import Clock, SystemClock
-from diana_bot.localapi.errors import ApiError, WorldError, default_error
-from diana_bot.localapi.records import (
+from diana_devtools.localapi.errors import ApiError, WorldError, default_error
+from diana_devtools.localapi.records import (
     MEMBER_STATUSES,
     CallbackQueryRecord,
     ChatInfo,

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from diana_bot.localapi.errors import WorldError
-from diana_bot.localapi.formatting import inline_buttons, utf16_len
-from diana_bot.localapi.records import (
+from diana_devtools.localapi.errors import WorldError
+from diana_devtools.localapi.formatting import inline_buttons, utf16_len
+from diana_devtools.localapi.records import (
     CallbackQueryRecord,
     StoredMessage,
     UserAction,
     UserInfo,
 )
-from diana_bot.localapi.state import World
+from diana_devtools.localapi.state import World
 
 JsonDict = dict[str, Any]
 

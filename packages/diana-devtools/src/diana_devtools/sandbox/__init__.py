@@ -2,8 +2,8 @@
 
 How to use::
 
-    diana-bot sandbox                 # then open http://127.0.0.1:8765/
-    diana-bot sandbox --db try.db     # keep the data in ./try.db between runs
+    diana-sandbox                     # then open http://127.0.0.1:8765/
+    diana-sandbox --db try.db         # keep the data in ./try.db between runs
 
 One process runs the local Bot API server, the bot and a chat page. No bot token
 and no network are needed: the bot gets a fixed fake token and talks to the local
@@ -45,7 +45,7 @@ The page lives in ``static/`` (plain JavaScript, no build step, no CDN). It neve
 inserts the bot's HTML: it builds DOM nodes from the message's entities.
 """
 
-from diana_bot.sandbox.server import (
+from diana_devtools.sandbox.server import (
     ADMIN_ID,
     DB_FILE_NAME,
     DEFAULT_HOST,

@@ -31,10 +31,10 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from diana_bot.localapi.actions import UserActions
-from diana_bot.localapi.errors import WorldError
-from diana_bot.localapi.records import BOT_MESSAGE_KINDS, EventFilter, EventKind
-from diana_bot.localapi.state import World
+from diana_devtools.localapi.actions import UserActions
+from diana_devtools.localapi.errors import WorldError
+from diana_devtools.localapi.records import BOT_MESSAGE_KINDS, EventFilter, EventKind
+from diana_devtools.localapi.state import World
 
 JsonDict = dict[str, Any]
 MAX_WAIT = 120.0

@@ -17,18 +17,18 @@ from typing import Any, Self
 from aiohttp import web
 
 from aiogram_durable import Clock
-from diana_bot.localapi.actions import UserActions
-from diana_bot.localapi.control import (
+from diana_devtools.localapi.actions import UserActions
+from diana_devtools.localapi.control import (
     add_control_routes,
     bound_port,
     foreign_origin,
     local_authorities,
 )
-from diana_bot.localapi.errors import ApiError
-from diana_bot.localapi.methods import BotApiMethods, normalize_params
-from diana_bot.localapi.records import BotIdentity, ChatInfo, RecordedRequest, UserInfo
-from diana_bot.localapi.state import World
-from diana_bot.localapi.webhook import WebhookDelivery
+from diana_devtools.localapi.errors import ApiError
+from diana_devtools.localapi.methods import BotApiMethods, normalize_params
+from diana_devtools.localapi.records import BotIdentity, ChatInfo, RecordedRequest, UserInfo
+from diana_devtools.localapi.state import World
+from diana_devtools.localapi.webhook import WebhookDelivery
 
 JsonDict = dict[str, Any]
 _UNAUTHORIZED = ApiError(401, "Unauthorized")

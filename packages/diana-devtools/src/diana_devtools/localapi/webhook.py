@@ -17,8 +17,8 @@ from typing import Any
 
 import aiohttp
 
-from diana_bot.localapi.records import BotIdentity, PendingUpdate, WebhookConfig
-from diana_bot.localapi.state import World
+from diana_devtools.localapi.records import BotIdentity, PendingUpdate, WebhookConfig
+from diana_devtools.localapi.state import World
 
 JsonDict = dict[str, Any]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name

@@ -58,8 +58,8 @@ from sqlalchemy.engine import make_url
 
 from diana_bot.app import BotRuntime
 from diana_bot.config import Settings, load_settings
-from diana_bot.localapi import Event, EventKind, LocalBotApi, StoredMessage, World, WorldError
-from diana_bot.localapi.control import local_authorities, refuse_cross_site
+from diana_devtools.localapi import Event, EventKind, LocalBotApi, StoredMessage, World, WorldError
+from diana_devtools.localapi.control import local_authorities, refuse_cross_site
 
 log = structlog.get_logger(__name__)
 
@@ -650,13 +650,13 @@ async def run_sandbox(
     db_path: Path | None = None,
     open_message: Callable[[str], None] = print,
 ) -> None:
-    """``diana-bot sandbox``: serve the sandbox until SIGINT or SIGTERM.
+    """``diana-sandbox``: serve the sandbox until SIGINT or SIGTERM.
 
     Prints (through ``open_message``) first the database it uses (``db_path``, by
     default a fresh temporary file: see `Sandbox`) and that the configured ones are
     ignored, before anything opens a database; then, once the bot polls, the page's
     address. Raises ``ConfigError`` for bad settings and ``OSError`` when the port
-    is taken. Logging is the caller's (the CLI configures it, as for ``run``).
+    is taken. Logging is the caller's (``diana-sandbox`` configures it).
     """
     sandbox = Sandbox(host=host, port=port, db_path=db_path)
     stop = asyncio.Event()

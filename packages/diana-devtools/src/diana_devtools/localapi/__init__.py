@@ -5,10 +5,10 @@
 the bot's reactions without sleeping.
 """
 
-from diana_bot.localapi.actions import UserActions
-from diana_bot.localapi.client import BotApiUser, LocalApiError
-from diana_bot.localapi.errors import ApiError, WorldError
-from diana_bot.localapi.records import (
+from diana_devtools.localapi.actions import UserActions
+from diana_devtools.localapi.client import BotApiUser, LocalApiError
+from diana_devtools.localapi.errors import ApiError, WorldError
+from diana_devtools.localapi.records import (
     BotIdentity,
     Event,
     EventFilter,
@@ -17,9 +17,9 @@ from diana_bot.localapi.records import (
     StoredMessage,
     UserAction,
 )
-from diana_bot.localapi.server import LocalBotApi
-from diana_bot.localapi.state import World
-from diana_bot.localapi.views import (
+from diana_devtools.localapi.server import LocalBotApi
+from diana_devtools.localapi.state import World
+from diana_devtools.localapi.views import (
     BotMessage,
     Button,
     CallbackAnswer,
@@ -28,7 +28,7 @@ from diana_bot.localapi.views import (
     UpdatesState,
     WorldEvent,
 )
-from diana_bot.localapi.webhook import SECRET_HEADER
+from diana_devtools.localapi.webhook import SECRET_HEADER
 
 __all__ = [
     "SECRET_HEADER",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
 
-from diana_bot.localapi.errors import ApiError, bad_request
+from diana_devtools.localapi.errors import ApiError, bad_request
 
 JsonDict = dict[str, Any]
 

@@ -1,0 +1,95 @@
+"""The dev tools (local Bot API, sandbox) are a distribution of their own, diana-devtools:
+installing diana-bot alone brings neither them nor a module that needs them."""
+
+from __future__ import annotations
+
+import ast
+import pkgutil
+import re
+import sys
+import tomllib
+from importlib.metadata import packages_distributions
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+BOT_SRC = ROOT / "src"
+DEVTOOLS = ROOT / "packages" / "diana-devtools"
+DEVTOOLS_SRC = DEVTOOLS / "src"
+
+
+def _pyproject(folder: Path) -> dict[str, Any]:
+    with (folder / "pyproject.toml").open("rb") as file:
+        return tomllib.load(file)
+
+
+def _name(requirement: str) -> str:
+    """The normalized distribution name of a requirement (PEP 503)."""
+    match = re.match(r"[A-Za-z0-9._-]+", requirement.strip())
+    assert match, requirement
+    return re.sub(r"[-_.]+", "-", match.group()).lower()
+
+
+def _imported_top_levels(folder: Path) -> dict[str, list[str]]:
+    """Top-level module imported -> the files importing it (absolute imports only)."""
+    found: dict[str, list[str]] = {}
+    for path in sorted(folder.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            for name in names:
+                found.setdefault(name.split(".")[0], []).append(str(path.relative_to(ROOT)))
+    return found
+
+
+def test_the_bot_package_has_no_dev_tool_modules() -> None:
+    modules = {
+        info.name
+        for info in pkgutil.walk_packages([str(BOT_SRC / "diana_bot")], prefix="diana_bot.")
+    }
+    assert "diana_bot.cli" in modules  # the walk sees the package
+    leftovers = {
+        name for name in modules if {"localapi", "sandbox", "diana_devtools"} & set(name.split("."))
+    }
+    assert leftovers == set()
+    # No stray files (static pages, data) of the tools either.
+    assert not [p for p in (BOT_SRC / "diana_bot").rglob("*") if p.name in ("localapi", "sandbox")]
+
+
+def test_the_bot_imports_nothing_of_the_dev_tools() -> None:
+    imports = _imported_top_levels(BOT_SRC / "diana_bot")
+    assert imports.get("diana_devtools", []) == []
+
+
+def test_the_bot_does_not_depend_on_the_dev_tools() -> None:
+    project = _pyproject(ROOT)["project"]
+    assert "diana-devtools" not in {_name(r) for r in project["dependencies"]}
+    package_data = _pyproject(ROOT)["tool"]["setuptools"]["package-data"]["diana_bot"]
+    assert not [pattern for pattern in package_data if "sandbox" in pattern]
+
+
+def test_the_dev_tools_declare_what_they_import() -> None:
+    project = _pyproject(DEVTOOLS)["project"]
+    declared = {_name(r) for r in project["dependencies"]}
+    assert "diana-bot" in declared
+    distributions = packages_distributions()
+    missing = {}
+    for module, files in _imported_top_levels(DEVTOOLS_SRC).items():
+        if module in sys.stdlib_module_names or module == "diana_devtools":
+            continue
+        names = {_name(d) for d in distributions.get(module, [module])}
+        if not names & declared:
+            missing[module] = files
+    assert missing == {}
+
+
+def test_the_sandbox_command_is_the_dev_tools() -> None:
+    project = _pyproject(DEVTOOLS)["project"]
+    assert project["scripts"] == {"diana-sandbox": "diana_devtools.sandbox.cli:main"}
+    assert "sandbox" not in str(_pyproject(ROOT)["project"]["scripts"])
+    package_data = _pyproject(DEVTOOLS)["tool"]["setuptools"]["package-data"]["diana_devtools"]
+    assert "sandbox/static/*" in package_data
+    assert (DEVTOOLS_SRC / "diana_devtools" / "sandbox" / "static" / "index.html").is_file()
