@@ -1,7 +1,9 @@
 """Business rules for channels and tariffs: parsers, services and their errors.
 
-Services return frozen dataclasses and raise ``DomainError`` subclasses; they never import
-aiogram, so handlers translate updates into calls and errors into texts.
+Services return frozen records and raise ``DomainError`` subclasses (a code and parameters;
+``texts`` words them). They import neither aiogram nor SQLAlchemy: storage goes through the
+repositories and the unit of work in ``diana_bot.db``, and handlers translate updates into
+calls and errors into texts.
 """
 
 from __future__ import annotations
