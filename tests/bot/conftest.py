@@ -60,6 +60,8 @@ class Diana:
     telegram: RecordingSession
     clock: FakeClock
     sweeper: Sweeper
+    # The SQLite file behind everything.
+    database: Path
 
     def chat(
         self,
@@ -132,7 +134,7 @@ async def diana(tmp_path: Path, migrated_template: Path) -> AsyncIterator[Diana]
     )
     await set_commands(bot, settings.locale)
     try:
-        yield Diana(container, dispatcher, bot, telegram, clock, sweeper)
+        yield Diana(container, dispatcher, bot, telegram, clock, sweeper, db)
     finally:
         await bot.session.close()
         await container.close()

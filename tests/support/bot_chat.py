@@ -238,7 +238,9 @@ class Chat:
         """Press a button carrying ``data`` on ``on`` (default: the last screen), whether
         or not the message shows such a button: a forged or remembered press."""
         message = on if on is not None else self.last
-        current = self.telegram.message(message.chat_id, message.message_id)
+        # The message as the chat shows it now; a message the bot never sent here (a
+        # forged press) as given.
+        current = self.telegram.find_message(message.chat_id, message.message_id) or message
         self._queries += 1
         query_id = f"{self.user_id}-{self._queries}"
         return await self.feed(

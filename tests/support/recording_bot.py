@@ -245,6 +245,9 @@ class RecordingSession(BaseSession):
         """The bot's message as the chat shows it now."""
         return self._messages[chat_id, message_id]
 
+    def find_message(self, chat_id: int, message_id: int) -> BotMessage | None:
+        return self._messages.get((chat_id, message_id))
+
     def last_message(self, chat_id: int) -> BotMessage | None:
         """The bot's message most recently sent or edited in ``chat_id``."""
         for shown_chat, message_id in reversed(self._shown):
