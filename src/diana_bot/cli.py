@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import typer
 
+from diana_bot.cli_backup import backup
 from diana_bot.config import ConfigError, Settings, load_settings
 
 app = typer.Typer(
@@ -28,6 +29,7 @@ def _add_subcommands() -> None:
 
 
 _add_subcommands()
+app.command()(backup)
 
 
 def _settings() -> Settings:
