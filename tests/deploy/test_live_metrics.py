@@ -113,8 +113,13 @@ async def metrics_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Async
                 for user_id in (ADMIN, STRANGER):
                     await user.wait_confirmed(await user.send_text(user_id, "/admin"))
             async with aiohttp.ClientSession() as http:
-                async with asyncio.timeout(60):
-                    await swept.wait()
+                try:
+                    async with asyncio.timeout(60):
+                        await swept.wait()
+                except TimeoutError:
+                    raise AssertionError(
+                        "no sweeper round reached Metrics.on_sweep_round within 60 s"
+                    ) from None
                 async with http.get(f"{base}/metrics") as resp:
                     assert resp.status == 200
                     yield await resp.text()
