@@ -1,6 +1,8 @@
-"""What a failing Telegram, a forged button or a flood of strangers must never do.
+"""What Telegram's garbage at start-up, a handler failing and a flood of strangers must
+never do to a real bot process (against the local Bot API; PostgreSQL where it says).
 
-Real bot processes against the local Bot API; the flood test on real PostgreSQL.
+The same rules inside one update (Telegram failing, forged or stale buttons, strangers,
+groups) are tested in-process in tests/bot/test_errors.py and the flow tests beside it.
 """
 
 from __future__ import annotations
@@ -16,22 +18,31 @@ from sqlalchemy import select, text
 from aiogram_durable.schema import sessions as session_rows
 from aiogram_durable.testing import free_port
 from diana_bot.db.engine import create_engine
-from diana_bot.db.models import ChannelRow, TariffRow
+from diana_bot.db.models import TariffRow
 from diana_devtools.localapi import BotApiUser, BotMessage, LocalBotApi
-from tests.e2e.test_tariff_flow import VIP2_ID, VIP_ID, open_create, register_channel
 from tests.support.botproc import ADMIN, STRANGER, BotProcess, bot_env
 from tests.support.chat import AdminChat
 from tests.support.db import records, rows
 
-TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 BAD_GATEWAY_PAGE = "<html><body><h1>502 Bad Gateway</h1></body></html>"
-GROUP = -1005555555555
+VIP_ID = -1001234567890
 
 
-async def open_add(chat: AdminChat) -> BotMessage:
+async def register_channel(chat: AdminChat, channel_id: int, title: str) -> None:
+    """➕ Añadir Canales by forwarding a post of the channel, then ✅ Confirmar."""
     menu = await chat.send("/admin")
     config = await chat.press(menu, "⚙ Configuración Global")
-    return await chat.press(config, "➕ Añadir Canales")
+    await chat.press(config, "➕ Añadir Canales")
+    confirm = await chat.forward_channel(channel_id, title)
+    done = await chat.press(confirm, "✅ Confirmar")
+    assert "registrado" in done.text
+
+
+async def open_create(chat: AdminChat) -> BotMessage:
+    menu = await chat.send("/admin")
+    vip = await chat.press(menu, "💎 VIP")
+    tariffs = await chat.press(vip, "🏷 Gestionar Tarifas")
+    return await chat.press(tariffs, "➕ Crear Tarifa")
 
 
 async def create_tariff(chat: AdminChat, name: str = "Plata") -> BotMessage:
@@ -41,59 +52,6 @@ async def create_tariff(chat: AdminChat, name: str = "Plata") -> BotMessage:
     await chat.send("30")
     summary = await chat.send(name)
     return await chat.press(summary, "✅ Confirmar")
-
-
-async def open_detail(chat: AdminChat) -> BotMessage:
-    """A new message showing the first tariff's detail."""
-    menu = await chat.send("/admin")
-    vip = await chat.press(menu, "💎 VIP")
-    listing = await chat.press(vip, "🏷 Gestionar Tarifas")
-    return await chat.press(listing, listing.buttons[0].text)
-
-
-async def forged_answer(user: BotApiUser, message: BotMessage, data: str) -> str | None:
-    sent = await user.press(ADMIN, message.message_id, data, forge=True)
-    assert sent.callback_query_id is not None
-    return (await user.wait_callback_answer(sent.callback_query_id)).text
-
-
-async def test_query_too_old_never_stops_a_step(
-    api: LocalBotApi, user: BotApiUser, bot: BotProcess, e2e_db_url: str
-) -> None:
-    chat = AdminChat(user, ADMIN)
-    api.add_channel(VIP_ID, "Canal Uno", username="canal_uno")
-    await open_add(chat)
-    # Every button answer fails as Telegram's does for a press older than 15 s.
-    api.fail("answerCallbackQuery", times=100, description=TOO_OLD)
-    confirm = await chat.send("@canal_uno")
-    free = await chat.press(confirm, "🔄 Cambiar a Free")
-    assert "Tipo: 🆓 Free" in free.text
-    back = await chat.press(free, "⬅ Atrás")
-    assert "Paso 1 de 2" in back.text
-    confirm = await chat.send("@canal_uno")
-    done = await chat.press(confirm, "✅ Confirmar")
-    assert "registrado" in done.text
-    assert len(await rows(e2e_db_url, select(ChannelRow))) == 1
-
-
-async def test_telegram_answers_that_are_not_about_the_chat(
-    api: LocalBotApi, user: BotApiUser, bot: BotProcess
-) -> None:
-    chat = AdminChat(user, ADMIN)
-    await open_add(chat)
-    # A proxy's 502 page for a typed id: registered by its id, with a warning.
-    api.fail("getChat", code=502, raw_body=BAD_GATEWAY_PAGE)
-    # JSON, but not the Bot API's (no "ok"): the admin check is skipped with a note.
-    api.fail("getChatMember", code=200, raw_body='{"result": {"status": "member"}}')
-    confirm = await chat.send("-1004444444444")
-    assert "Paso 2 de 2" in confirm.text
-    assert "Telegram no me dio los datos" in confirm.text
-    back = await chat.press(confirm, "⬅ Atrás")
-    # An @username Telegram could not be asked about: try again, same step.
-    api.fail("getChat", code=502, raw_body=BAD_GATEWAY_PAGE)
-    again = await chat.send("@canal_uno")
-    assert "No pude consultar a Telegram" in again.text and "Paso 1 de 2" in again.text
-    assert back.message_id != again.message_id
 
 
 async def test_garbage_from_telegram_at_start_up_is_not_fatal(
@@ -109,82 +67,6 @@ async def test_garbage_from_telegram_at_start_up_is_not_fatal(
         assert "telegram.set_commands_failed" in process.log_path.read_text()
     finally:
         await process.terminate()
-
-
-async def test_edit_while_another_flow_is_open_and_forged_ids(
-    api: LocalBotApi, user: BotApiUser, bot: BotProcess, e2e_db_url: str
-) -> None:
-    chat = AdminChat(user, ADMIN)
-    api.add_channel(VIP_ID, "Diana VIP")
-    await register_channel(chat, VIP_ID, "Diana VIP")
-    await create_tariff(chat)
-    detail = await open_detail(chat)
-    await open_create(chat)  # another message, another flow now open
-    # ✏ Editar with a flow open asks first; discarding starts the edit (it crashed).
-    asked = await chat.press(detail, "✏ Editar Precio")
-    assert "sin terminar" in asked.text
-    edit = await chat.press(asked, "🗑 Descartar")
-    assert "Precio actual: 10.00 USD" in edit.text
-
-    # The widest ids a button can carry: never a crash, never a change.
-    widest = 2**63 - 1
-    asked = await chat.press(edit, "❌ Cancelar")
-    await open_create(chat)
-    sent = await user.press(ADMIN, detail.message_id, f"t:edit:{widest}:duration_days", forge=True)
-    asked = await user.wait_bot_message(ADMIN, after=sent.seq)
-    assert "sin terminar" in asked.text
-    missing = await chat.press(asked, "🗑 Descartar")
-    assert f"No encuentro la tarifa n.º {widest}" in missing.text
-    for forged in (f"t:open:{2**63}:", f"t:open:{10**30}:", f"t:edit:{2**64}:price"):
-        sent = await user.press(ADMIN, detail.message_id, forged, forge=True)
-        shown = await user.wait_bot_message(ADMIN, after=sent.seq)
-        assert "No encuentro la tarifa" in shown.text, forged
-    # A forged channel pick inside the flow: "not found", the flow stays at its step.
-    api.add_channel(VIP2_ID, "Diana VIP 2")
-    await register_channel(chat, VIP2_ID, "Diana VIP 2")
-    pick = await open_create(chat)
-    assert "¿Para qué canal VIP?" in pick.text
-    session = (await records(e2e_db_url, select(session_rows)))[0]
-    sent = await user.press(ADMIN, pick.message_id, f"f:{session.id[:8]}:pick:{2**70}", forge=True)
-    shown = await user.wait_bot_message(ADMIN, after=sent.seq)
-    assert "No encuentro ese canal" in shown.text and "¿Para qué canal VIP?" in shown.text
-    after = (await records(e2e_db_url, select(session_rows)))[0]
-    assert (after.id, after.current_step) == (session.id, "channel")
-    stored = await rows(e2e_db_url, select(TariffRow))
-    assert [(str(t.price), t.duration_days, t.is_active) for t in stored] == [("10.00", 30, True)]
-
-
-async def test_deactivation_asks_with_a_session_token(
-    api: LocalBotApi, user: BotApiUser, bot: BotProcess, e2e_db_url: str
-) -> None:
-    chat = AdminChat(user, ADMIN)
-    api.add_channel(VIP_ID, "Diana VIP")
-    await register_channel(chat, VIP_ID, "Diana VIP")
-    await create_tariff(chat)
-    tariff = (await rows(e2e_db_url, select(TariffRow)))[0]
-    detail = await open_detail(chat)
-    # The old one-click confirmation does nothing any more.
-    answer = await forged_answer(user, detail, f"t:deact_yes:{tariff.id}:")
-    assert answer == "Esta sesión ya no está activa."
-    ask = await chat.press(detail, "🗑 Desactivar")
-    assert "¿Desactivar la tarifa «Plata»?" in ask.text
-    confirm_data = ask.button("✅ Confirmar").callback_data
-    assert confirm_data is not None and confirm_data.startswith("f:")
-    assert (await rows(e2e_db_url, select(TariffRow)))[0].is_active is True
-    # ❌ Cancelar ends the question; its ✅ is then stale.
-    await chat.press(ask, "❌ Cancelar")
-    assert await forged_answer(user, ask, confirm_data) == "Esta sesión ya no está activa."
-    assert (await rows(e2e_db_url, select(TariffRow)))[0].is_active is True
-    detail = await open_detail(chat)
-    ask = await chat.press(detail, "🗑 Desactivar")
-    gone = await chat.press(ask, "✅ Confirmar")
-    assert "desactivada" in gone.text
-    assert (await rows(e2e_db_url, select(TariffRow)))[0].is_active is False
-    # Editing a deactivated tariff is refused at once: no flow opens.
-    sent = await user.press(ADMIN, gone.message_id, f"t:edit:{tariff.id}:price", forge=True)
-    refused = await user.wait_bot_message(ADMIN, after=sent.seq)
-    assert "ya no está activa" in refused.text
-    assert await records(e2e_db_url, select(session_rows)) == []
 
 
 @pytest.mark.parametrize("e2e_db_url", ["postgresql"], indirect=True)
@@ -317,26 +199,3 @@ async def test_a_flood_of_strangers_never_touches_the_store(
                 answered[query] += 1
     assert set(answered.values()) == {1}
     assert await metered.value("diana_refusals_dropped_total") == 2000 - 200
-
-
-async def test_the_panel_lives_in_the_private_chat(
-    api: LocalBotApi, user: BotApiUser, metered: Metered, pg_url: str
-) -> None:
-    api.world.add_chat(GROUP, type="supergroup", title="Grupo")
-    chat = AdminChat(user, ADMIN)
-    api.add_channel(VIP_ID, "Diana VIP")
-    await register_channel(chat, VIP_ID, "Diana VIP")
-    await open_create(chat)  # the private flow waits for a price
-    refused_before = await metered.value(REFUSED)
-    sent = await user.send_text(ADMIN, "/admin", chat_id=GROUP)
-    reply = await user.wait_bot_message(GROUP, after=sent.seq)
-    assert "Úsame en privado" in reply.text
-    assert reply.buttons == []
-    # A price typed in the group is not the private flow's input.
-    await user.send_text(ADMIN, "15", chat_id=GROUP)
-    await metered.wait_for(REFUSED, lambda v: v >= refused_before + 2)
-    sessions = await records(pg_url, select(session_rows))
-    assert [(s.chat_id, s.current_step) for s in sessions] == [(ADMIN, "price")]
-    assert len(api.world.messages(GROUP)) == 1
-    step2 = await chat.send("15")
-    assert "Paso 2 de 3" in step2.text
