@@ -48,6 +48,9 @@ PERSON = KnownChat(5555, "private", "Alguien", "alguien")
 UNKNOWN_CHANNEL_ID = -1009999999999
 FLAKY_CHANNEL = KnownChat(-1006666666666, "channel", "Canal Lejano", "canal_lejano")
 KNOWN_CHATS = (VIP_CHANNEL, VIP_CHANNEL_2, NOT_ADMIN_CHANNEL, GROUP, PERSON, FLAKY_CHANNEL)
+# Telegram's refusals the bot provokes on purpose: asking about a chat it cannot see, and
+# redrawing a screen that did not change.
+_EXPECTED = ("Bad Request: chat not found", "Bad Request: message is not modified")
 
 
 @dataclass
@@ -135,6 +138,14 @@ async def diana(tmp_path: Path, migrated_template: Path) -> AsyncIterator[Diana]
     await set_commands(bot, settings.locale)
     try:
         yield Diana(container, dispatcher, bot, telegram, clock, sweeper, db)
+        # Whatever the test did, the bot never sent what Telegram refuses to show, and
+        # never answered a press twice.
+        misuses = [
+            r
+            for r in telegram.refusals
+            if r.method == "answerCallbackQuery" or not r.description.startswith(_EXPECTED)
+        ]
+        assert misuses == [], misuses
     finally:
         await bot.session.close()
         await container.close()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from diana_bot.domain import format_duration
 from tests.bot.conftest import NOT_ADMIN_CHANNEL, VIP_CHANNEL, VIP_CHANNEL_2, Diana
 from tests.bot.steps import NOT_ACTIVE, plain, seed_channel, seed_tariff, tx
 from tests.support.bot_chat import Chat
@@ -96,7 +95,7 @@ async def test_the_tariff_list_and_a_tariff(diana: Diana, admin: Chat) -> None:
         "tariff.details",
         name="Oro &lt;mensual&gt;",
         price="29.99 USD",
-        duration=format_duration(30, "es"),
+        duration="30 días",
         description="Todo &lt;incluido&gt;",
     )
     assert "Oro <mensual>" in admin.last_text and "Todo <incluido>" in admin.last_text

@@ -134,6 +134,14 @@ class CallbackAnswer:
 
 
 @dataclass(frozen=True)
+class Refusal:
+    """An error answer the stand-in gave, as Telegram would have."""
+
+    method: str
+    description: str
+
+
+@dataclass(frozen=True)
 class Failure:
     """How one call fails: ``status`` None is a transport failure (no answer at all);
     ``raw_body`` a body that is not the Bot API's JSON (a proxy's page)."""
@@ -185,6 +193,8 @@ class RecordingSession(BaseSession):
         super().__init__()
         self.requests: list[Request] = []
         self.answers: list[CallbackAnswer] = []
+        # Every error answer the stand-in gave by itself (not one made by ``fail``).
+        self.refusals: list[Refusal] = []
         self.bot_username = bot_username
         self._chats: dict[int, KnownChat] = {}
         self._usernames: dict[str, int] = {}
@@ -332,6 +342,7 @@ class RecordingSession(BaseSession):
             raise NotImplementedError(f"the recording session does not answer {name}")
         outcome = answer(bot, method)
         if isinstance(outcome, _Refusal):
+            self.refusals.append(Refusal(name, outcome.description))
             body = json.dumps(
                 {"ok": False, "error_code": outcome.status, "description": outcome.description}
             )
