@@ -1,5 +1,6 @@
 """The dev tools (local Bot API, sandbox) are a distribution of their own, diana-devtools:
-installing diana-bot alone brings neither them nor a module that needs them."""
+installing diana-bot alone brings neither them nor a module that needs them. And each of
+the three distributions declares every third-party package its code imports."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import tomllib
 from importlib.metadata import packages_distributions
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BOT_SRC = ROOT / "src"
@@ -71,19 +74,57 @@ def test_the_bot_does_not_depend_on_the_dev_tools() -> None:
     assert not [pattern for pattern in package_data if "sandbox" in pattern]
 
 
-def test_the_dev_tools_declare_what_they_import() -> None:
-    project = _pyproject(DEVTOOLS)["project"]
-    declared = {_name(r) for r in project["dependencies"]}
-    assert "diana-bot" in declared
+def _declared(folder: Path, extras: tuple[str, ...]) -> set[str]:
+    project = _pyproject(folder)["project"]
+    lines = list(project["dependencies"])
+    for extra in extras:
+        lines += project["optional-dependencies"][extra]
+    return {_name(line) for line in lines}
+
+
+LIBRARY = ROOT / "packages" / "aiogram-durable"
+# The local packages: not on any index, scripts/bootstrap installs them from here.
+LOCAL = {"diana_bot", "aiogram_durable", "diana_devtools"}
+# Each tree of code: (the project that declares what it imports, with these extras,
+# its own top-level modules). A package's sources may import only what its own
+# dependencies declare, the test and benchmark trees also their project's test extra
+# and the local packages (scripts/bootstrap test installs all three).
+TREES = {
+    "src/diana_bot": (ROOT, (), {"diana_bot"}),
+    "packages/aiogram-durable/src": (LIBRARY, (), {"aiogram_durable"}),
+    "packages/diana-devtools/src": (DEVTOOLS, (), {"diana_devtools"}),
+    "tests": (ROOT, ("test",), {"tests", "bench", *LOCAL}),
+    "bench": (ROOT, ("test",), {"tests", "bench", *LOCAL}),
+    "packages/aiogram-durable/tests": (
+        LIBRARY,
+        ("test",),
+        {"aiogram_durable", *(p.stem for p in (LIBRARY / "tests").glob("*.py"))},
+    ),
+}
+
+
+@pytest.mark.parametrize("tree", sorted(TREES))
+def test_every_imported_distribution_is_declared(tree: str) -> None:
+    """A third-party module imported anywhere in a tree belongs to a distribution its
+    project declares: one that only arrives through another package's requirements
+    (rich through typer) could go away with that package's next release."""
+    folder, extras, own = TREES[tree]
+    declared = _declared(folder, extras)
     distributions = packages_distributions()
+    imports = _imported_top_levels(ROOT / tree)
+    assert imports  # the walk sees the tree
     missing = {}
-    for module, files in _imported_top_levels(DEVTOOLS_SRC).items():
-        if module in sys.stdlib_module_names or module == "diana_devtools":
+    for module, files in imports.items():
+        if module in sys.stdlib_module_names or module in own:
             continue
         names = {_name(d) for d in distributions.get(module, [module])}
         if not names & declared:
-            missing[module] = files
+            missing[module] = sorted(set(files))
     assert missing == {}
+
+
+def test_the_dev_tools_declare_the_bot() -> None:
+    assert "diana-bot" in _declared(DEVTOOLS, ())
 
 
 def test_the_sandbox_command_is_the_dev_tools() -> None:

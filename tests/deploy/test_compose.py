@@ -146,8 +146,13 @@ def test_the_image_is_python_3_11_slim_unprivileged_with_both_packages() -> None
     assert dockerfile_instruction("FROM") == "${PYTHON_IMAGE}"
     user = dockerfile_instruction("USER").split(":")[0]
     assert user.isdigit() and int(user) != 0
-    # The local session library and the bot, installed in one resolve.
-    assert "pip install ./packages/aiogram-durable ." in text
+    # As scripts/bootstrap: the hash-pinned runtime lock, then the local session library
+    # and the bot without dependencies, and pip check.
+    lock = "pip install --require-hashes --only-binary :all: -r requirements/runtime.lock"
+    locals_ = "pip install --no-deps --no-build-isolation ./packages/aiogram-durable ."
+    assert lock in text
+    assert locals_ in text
+    assert text.index(lock) < text.index(locals_) < text.index("bin/pip check")
     # The entrypoint is the console script the bot's distribution declares.
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     entrypoint = json.loads(dockerfile_instruction("ENTRYPOINT"))
