@@ -116,7 +116,6 @@ async def diana(tmp_path: Path, migrated_template: Path) -> AsyncIterator[Diana]
         session_backend="sql",
         session_ttl_seconds=TTL_SECONDS,
         locale="es",
-        telegram_api_url="https://api.telegram.org",
     )
     clock = FakeClock()
     container = await build_container(settings, clock=clock)
