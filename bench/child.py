@@ -35,8 +35,7 @@ def memory_kib() -> dict[str, int]:
 async def _run(database_url: str) -> dict[str, object]:
     from aiogram_durable import Sweeper
     from bench.telegram import TOKEN, UpdateFactory, stub_bot
-    from diana_bot.bootstrap import build_container
-    from diana_bot.bot.factory import build_dispatcher, build_services
+    from diana_bot.composition import build_container, build_dispatcher
     from diana_bot.config import Settings
     from diana_bot.log_setup import configure_logging
 
@@ -50,7 +49,7 @@ async def _run(database_url: str) -> dict[str, object]:
         log_level="WARNING",
     )
     container = await build_container(settings)
-    dispatcher = build_dispatcher(container, build_services(container))
+    dispatcher = build_dispatcher(container)
     bot = stub_bot()
     built = time.monotonic()
     await dispatcher.feed_update(bot, UpdateFactory(bot).text(ADMIN, "/admin"))

@@ -1,6 +1,6 @@
 """The Dispatcher configurations of section 1, each with the same router.
 
-Our store is wired as ``diana_bot.bot.factory.build_dispatcher`` wires it:
+Our store is wired as ``diana_bot.composition.build_dispatcher`` wires it:
 ``SessionStorage`` + ``SessionIsolation`` with the backend's own locks from
 ``open_backend``, a ``SessionManager`` and the real ``SqlAuditLog`` (batched audit rows
 in the SQL database; the Redis configuration keeps its audit rows in PostgreSQL, the

@@ -13,22 +13,18 @@ from __future__ import annotations
 import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 import pytest
 from aiogram import Bot, Dispatcher
-from aiogram.client.default import DefaultBotProperties
-from aiogram.enums import ParseMode
 
-from aiogram_durable import FakeClock, FlushBeforeSend, SessionRecord, Sweeper
-from diana_bot.app import set_commands
-from diana_bot.bootstrap import Container, build_container
-from diana_bot.bot.factory import build_dispatcher, build_services
-from diana_bot.bot.handlers import release_routers
-from diana_bot.bot.notifier import notify_expired
+from aiogram_durable import FakeClock, SessionRecord, Sweeper
+from diana_bot.bot.flows import DEFAULT_FLOWS, Flows
+from diana_bot.composition import build_bot_parts
 from diana_bot.config import load_settings
+from diana_bot.container import Container
 from diana_bot.db.migrate import upgrade
+from diana_bot.runtime import set_commands
 from tests.support.bot_chat import Chat
 from tests.support.recording_bot import KnownChat, RecordingSession
 
@@ -105,7 +101,13 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-async def diana(tmp_path: Path, migrated_template: Path) -> AsyncIterator[Diana]:
+def flows() -> Flows:
+    """The flows the bot serves (a test module may add one: test_adding_a_flow.py)."""
+    return DEFAULT_FLOWS
+
+
+@pytest.fixture
+async def diana(tmp_path: Path, migrated_template: Path, flows: Flows) -> AsyncIterator[Diana]:
     db = tmp_path / "diana.db"
     shutil.copyfile(migrated_template, db)
     settings = load_settings(
@@ -118,37 +120,16 @@ async def diana(tmp_path: Path, migrated_template: Path) -> AsyncIterator[Diana]
         locale="es",
     )
     clock = FakeClock()
-    container = await build_container(settings, clock=clock)
     telegram = RecordingSession(KNOWN_CHATS)
-    bot = Bot(
-        settings.require_token(),
-        session=telegram,
-        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
-    )
-    # Durable first, visible second: as the running bot.
-    telegram.middleware(FlushBeforeSend(container.storage))
-    services = build_services(container)
-    dispatcher = build_dispatcher(container, services)
-    sweeper = Sweeper(
-        container.sessions,
-        interval=settings.session_sweep_interval_seconds,
-        on_expired=partial(notify_expired, bot, services),
-    )
-    await set_commands(bot, settings.locale)
+    # The running bot's own wiring (composition root), on the recording Telegram.
+    parts = await build_bot_parts(settings, flows=flows, clock=clock, bot_session=telegram)
+    await set_commands(parts.bot, settings.locale)
     try:
-        yield Diana(container, dispatcher, bot, telegram, clock, sweeper, db)
-        # Whatever the test did, the bot never sent what Telegram refuses to show, and
-        # never answered a press twice.
-        misuses = [
-            r
-            for r in telegram.refusals
-            if r.method == "answerCallbackQuery" or not r.description.startswith(_EXPECTED)
-        ]
-        assert misuses == [], misuses
+        yield Diana(
+            parts.container, parts.dispatcher, parts.bot, telegram, clock, parts.sweeper, db
+        )
     finally:
-        await bot.session.close()
-        await container.close()
-        release_routers(dispatcher)
+        await parts.close()
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
 """Every button the bot can build fits Telegram's 64 bytes and reads back as built.
 
 Packed with the widest real values: ids near 2^63, every editable field, every flow's
-follow-up. aiogram refuses a value containing its ``:`` separator by raising, which in
-a handler is an update that fails every time Telegram redelivers it.
+entry (also as the follow-up of the resume question). aiogram refuses a value
+containing its ``:`` separator by raising, which in a handler is an update that fails
+every time Telegram redelivers it.
 """
 
 from __future__ import annotations
@@ -16,17 +17,8 @@ from aiogram.types import InlineKeyboardMarkup
 
 from aiogram_durable import new_session_id
 from diana_bot.bot import keyboards
-from diana_bot.bot.callbacks import (
-    ChannelAct,
-    Flow,
-    Menu,
-    Resume,
-    SessionsAct,
-    TariffAct,
-    follow_up,
-    split_follow_up,
-    token_of,
-)
+from diana_bot.bot.callbacks import FlowButton, Menu, Open, Resume, SessionsAct, Start, token_of
+from diana_bot.bot.flows import DEFAULT_FLOWS
 from diana_bot.domain import EDITABLE_FIELDS, Channel, Tariff
 from diana_bot.domain.ids import MAX_ROW_ID
 from diana_bot.texts import Translator
@@ -55,13 +47,14 @@ WIDE_TARIFF = Tariff(
     updated_at=NOW,
     version=2**31,
 )
-FOLLOW_UPS = [
-    "root",
-    "add_channels",
-    "tariff_create",
-    *(follow_up("e", MAX_ROW_ID, field) for field in EDITABLE_FIELDS),
-    follow_up("dt", MAX_ROW_ID),
-    follow_up("dc", MAX_ROW_ID),
+FLOWS = {flow.name: flow for flow in DEFAULT_FLOWS}
+ENTRIES = [
+    Start(flow=""),
+    FLOWS["channel_registration"].entry(),
+    FLOWS["tariff_creation"].entry(),
+    *(FLOWS["tariff_edit"].entry(MAX_ROW_ID, field) for field in EDITABLE_FIELDS),
+    FLOWS["deactivation"].entry("tariff", MAX_ROW_ID),
+    FLOWS["deactivation"].entry("channel", MAX_ROW_ID),
 ]
 
 
@@ -82,13 +75,13 @@ def _markups(tr: Translator) -> list[InlineKeyboardMarkup]:
             tr, TOKEN, back=True, extra=[keyboards.flow_button("x", TOKEN, "kind", "free")]
         ),
         keyboards.pick_channel(tr, TOKEN, many_channels),
-        *(keyboards.resume(tr, TOKEN, then) for then in FOLLOW_UPS),
+        *(keyboards.resume(tr, TOKEN, start.entry) for start in ENTRIES),
     ]
 
 
 @pytest.mark.parametrize("locale", ["es", "en"])
 def test_every_keyboard_button_fits_and_reads_back(locale: str) -> None:
-    kinds: tuple[type[CallbackData], ...] = (Menu, TariffAct, ChannelAct, Flow, Resume)
+    kinds: tuple[type[CallbackData], ...] = (Menu, Open, Start, FlowButton, Resume)
     by_prefix = {kind.__prefix__: kind for kind in kinds}
     seen = 0
     for markup in _markups(Translator(locale)):
@@ -109,9 +102,8 @@ def test_session_monitor_buttons_fit() -> None:
         assert len(data.encode()) <= 64 and SessionsAct.unpack(data).id
 
 
-@pytest.mark.parametrize("then", FOLLOW_UPS)
-def test_follow_ups_carry_no_separator_and_split_back(then: str) -> None:
-    packed = Resume(t=TOKEN, act="discard", then=then).pack()
-    assert Resume.unpack(packed).then == then
-    name, args = split_follow_up(then)
-    assert follow_up(name, *args) == then
+@pytest.mark.parametrize("start", ENTRIES, ids=lambda start: start.entry or "menu")
+def test_entries_survive_the_resume_question(start: Start) -> None:
+    packed = Resume(t=TOKEN, act="discard", then=start.entry).pack()
+    assert len(packed.encode()) <= 64
+    assert Start.from_entry(Resume.unpack(packed).then) == start

@@ -334,7 +334,7 @@ async def test_cancel_registers_nothing(diana: Diana, admin: Chat) -> None:
     await open_add_channel(admin)
     await admin.send("@canal_vip")
     await admin.press("❌ Cancelar")
-    assert admin.last.html == tx("session.cancelled", flow=tx("flow.ChannelRegistration"))
+    assert admin.last.html == tx("session.cancelled", flow=tx("flow.channel_registration"))
     assert admin.labels == ["🏠 Menú"]
     assert await session_of(diana) is None
     assert await diana.container.channels.list() == []

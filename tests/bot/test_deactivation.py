@@ -77,7 +77,7 @@ async def test_cancel_keeps_it_active_and_the_old_confirm_is_stale(
     await admin.press("🗑 Desactivar")
     question = admin.last
     await admin.press("❌ Cancelar")
-    assert admin.last.html == tx("session.cancelled", flow=tx("flow.Deactivation"))
+    assert admin.last.html == tx("session.cancelled", flow=tx("flow.deactivation"))
     turn = await admin.press("✅ Confirmar", on=question)
     assert turn.alert == NOT_ACTIVE
     assert not turn.changed_screen
@@ -107,10 +107,14 @@ async def test_a_forged_confirmation_changes_nothing(diana: Diana, admin: Chat, 
 @pytest.mark.parametrize(
     ("data", "note", "listing"),
     [
-        ("t:deact:GONE_T:", tx("tariff.inactive"), "menu.tariffs"),
-        ("t:deact:999:", tx("error.tariff.not_found", tariff_id=999), "menu.tariffs"),
-        ("c:deact:GONE_C", tx("channel.inactive"), "menu.channels"),
-        ("c:deact:999", tx("error.channel.not_found", channel_id=999), "menu.channels"),
+        ("go:deactivation:tariff.GONE_T", tx("tariff.inactive"), "menu.tariffs"),
+        ("go:deactivation:tariff.999", tx("error.tariff.not_found", tariff_id=999), "menu.tariffs"),
+        ("go:deactivation:channel.GONE_C", tx("channel.inactive"), "menu.channels"),
+        (
+            "go:deactivation:channel.999",
+            tx("error.channel.not_found", channel_id=999),
+            "menu.channels",
+        ),
     ],
 )
 async def test_nothing_to_deactivate_asks_nothing(

@@ -48,7 +48,9 @@ async def test_a_stranger_is_refused_before_anything_is_read_or_written(
     assert (await another.send("hola")).requests == []
 
     # The admin's buttons, forged onto a stranger's own chat: an alert, nothing else.
-    for n, data in enumerate(["m:vip", "t:deact:1:", "s:all_yes:", "f:deadbeef:confirm:"]):
+    for n, data in enumerate(
+        ["m:vip", "go:deactivation:tariff.1", "s:all_yes:", "f:deadbeef:confirm:"]
+    ):
         presser = diana.chat(STRANGER + 10 + n)
         forged = replace(admin_menu, chat_id=presser.chat_id)
         turn = await presser.press_data(data, on=forged)
@@ -177,7 +179,7 @@ async def test_text_at_a_button_step_is_not_told_to_send_text(diana: Diana, admi
         assert await session_of(diana) is not None
         after = await session_of(diana)
         assert after is not None and before is not None and after.step == before.step, step
-        if tx("flow.need_text") in admin.last.html:
+        if tx("flow.use_buttons") not in admin.last.html:
             wrong.append(step)
         await admin.send("/cancel")
 
@@ -195,7 +197,7 @@ async def test_text_at_a_button_step_is_not_told_to_send_text(diana: Diana, admi
     await open_tariff(admin, "Plata")
     await admin.press("🗑 Desactivar")
     await check("deactivation:confirm")
-    assert wrong == [], f"asked for a text message at button steps: {wrong}"
+    assert wrong == [], f"not told to use the buttons at: {wrong}"
 
 
 # -- Telegram failing never stops a step -------------------------------------------------------
@@ -257,7 +259,7 @@ async def test_an_edit_to_the_same_screen_is_not_an_error(diana: Diana, admin: C
     await admin.press("🧹 Sesiones")
     screen = admin.last
     turn = await admin.press("🔄 Actualizar")
-    assert turn.methods == ["answerCallbackQuery", "editMessageText"]
+    assert turn.methods == ["editMessageText", "answerCallbackQuery"]
     assert admin.messages == [screen]
 
 
@@ -316,4 +318,4 @@ async def test_an_unexpected_failure_is_answered_and_changes_nothing(
     assert await diana.container.tariffs.list_active() == []
     # The update was handled: the admin goes on.
     await admin.send("/cancel")
-    assert admin.last.html == tx("session.cancelled", flow=tx("flow.TariffCreation"))
+    assert admin.last.html == tx("session.cancelled", flow=tx("flow.tariff_creation"))

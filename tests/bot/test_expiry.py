@@ -82,7 +82,7 @@ async def test_a_flow_expires_at_its_ttl_and_the_admin_is_told(
 
     assert await diana.sweep() == 1
     assert admin.last.html == tx(
-        "session.expired", flow=tx(f"flow.type.{session_type}"), minutes=MINUTES
+        "session.expired", flow=tx(f"flow.{session_type}"), minutes=MINUTES
     )
     # The last prompt's keyboard is gone.
     assert diana.telegram.message(ADMIN, prompt.message_id).labels == []
@@ -122,7 +122,7 @@ async def test_an_answer_after_expiry_is_not_read_as_the_step(diana: Diana, admi
     # The sweeper still tells what expired.
     assert await diana.sweep() == 1
     assert admin.last.html == tx(
-        "session.expired", flow=tx("flow.type.tariff_creation"), minutes=MINUTES
+        "session.expired", flow=tx("flow.tariff_creation"), minutes=MINUTES
     )
 
 

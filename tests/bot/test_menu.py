@@ -36,7 +36,7 @@ async def test_every_menu_and_its_way_back(diana: Diana, admin: Chat) -> None:
     turn = await admin.press("💎 VIP")
     # A menu press is answered (no alert) and edits the pressed message in place.
     assert turn.answer is not None and turn.alert is None and turn.answer.text is None
-    assert turn.methods == ["answerCallbackQuery", "editMessageText"]
+    assert turn.methods == ["editMessageText", "answerCallbackQuery"]
     assert admin.last.message_id == menu_id
     assert admin.last.html == tx("menu.vip")
     assert admin.labels == ["🏷 Gestionar Tarifas", "⬅ Volver"]
@@ -146,10 +146,10 @@ async def test_the_channel_list_and_a_channel(diana: Diana, admin: Chat) -> None
 @pytest.mark.parametrize(
     ("data", "key", "params"),
     [
-        ("t:open:999:", "error.tariff.not_found", {"tariff_id": 999}),
-        (f"t:open:{2**63}:", "error.tariff.not_found", {"tariff_id": 2**63}),
-        (f"t:open:{10**30}:", "error.tariff.not_found", {"tariff_id": 10**30}),
-        ("c:open:999", "error.channel.not_found", {"channel_id": 999}),
+        ("o:tariff:999", "error.tariff.not_found", {"tariff_id": 999}),
+        (f"o:tariff:{2**63}", "error.tariff.not_found", {"tariff_id": 2**63}),
+        (f"o:tariff:{10**30}", "error.tariff.not_found", {"tariff_id": 10**30}),
+        ("o:channel:999", "error.channel.not_found", {"channel_id": 999}),
     ],
 )
 async def test_a_missing_tariff_or_channel_shows_the_list_with_the_reason(
@@ -170,7 +170,7 @@ async def test_a_menu_the_bot_does_not_know_leads_to_the_root(admin: Chat) -> No
     assert admin.last.html == tx("menu.root")
 
 
-@pytest.mark.parametrize("data", ["zzz", "x:1:2", "t:frobnicate:1:", "s:explode:"])
+@pytest.mark.parametrize("data", ["zzz", "x:1:2", "o:frobnicate:1", "s:explode:"])
 async def test_unknown_buttons_answer_not_active_and_change_nothing(
     diana: Diana, admin: Chat, data: str
 ) -> None:

@@ -70,15 +70,15 @@ def _tariff(answers: list[str]) -> Setup:
 
 
 OPEN_FLOWS: list[tuple[str, Setup, str, int]] = [
-    ("channel-ref", _channel_ref, "flow.ChannelRegistration", 1),
-    ("channel-confirm", _channel_confirm, "flow.ChannelRegistration", 2),
-    ("tariff-price", _tariff([]), "flow.TariffCreation", 1),
-    ("tariff-duration", _tariff(["10"]), "flow.TariffCreation", 2),
-    ("tariff-name", _tariff(["10", "30"]), "flow.TariffCreation", 3),
-    ("tariff-confirm", _tariff(["10", "30", "Plata"]), "flow.TariffCreation", 4),
-    ("edit-value", _edit_value, "flow.TariffEdit", 1),
-    ("edit-overwrite", _edit_overwrite, "flow.TariffEdit", 2),
-    ("deactivation", _deactivation, "flow.Deactivation", 1),
+    ("channel-ref", _channel_ref, "flow.channel_registration", 1),
+    ("channel-confirm", _channel_confirm, "flow.channel_registration", 2),
+    ("tariff-price", _tariff([]), "flow.tariff_creation", 1),
+    ("tariff-duration", _tariff(["10"]), "flow.tariff_creation", 2),
+    ("tariff-name", _tariff(["10", "30"]), "flow.tariff_creation", 3),
+    ("tariff-confirm", _tariff(["10", "30", "Plata"]), "flow.tariff_creation", 4),
+    ("edit-value", _edit_value, "flow.tariff_edit", 1),
+    ("edit-overwrite", _edit_overwrite, "flow.tariff_edit", 2),
+    ("deactivation", _deactivation, "flow.deactivation", 1),
 ]
 
 
@@ -143,7 +143,7 @@ async def test_cancel_without_a_flow(diana: Diana, admin: Chat) -> None:
 async def test_cancel_at_a_text_step_is_not_read_as_input(diana: Diana, admin: Chat) -> None:
     await _tariff_at(diana, admin, ["10", "30"])
     await admin.send("/cancel")
-    assert admin.last.html == tx("session.cancelled", flow=tx("flow.TariffCreation"))
+    assert admin.last.html == tx("session.cancelled", flow=tx("flow.tariff_creation"))
     assert await diana.container.tariffs.list_active() == []
 
 
@@ -243,7 +243,7 @@ async def test_starting_a_flow_with_one_open_asks_then_discard_starts_it(
     assert old is not None and old.session_type == "channel_registration"
 
     await start(admin, menu)
-    assert admin.last.html == tx("session.unfinished", flow=tx("flow.ChannelRegistration"), step=2)
+    assert admin.last.html == tx("session.unfinished", flow=tx("flow.channel_registration"), step=2)
     # Asking changed nothing yet.
     assert await session_of(diana) == old
 
@@ -292,7 +292,7 @@ async def test_continue_after_being_asked_keeps_the_old_flow(diana: Diana, admin
     await _tariff_at(diana, admin, ["10"])
     before = await session_of(diana)
     await _start_add_channels(admin, menu)
-    assert admin.last.html == tx("session.unfinished", flow=tx("flow.TariffCreation"), step=2)
+    assert admin.last.html == tx("session.unfinished", flow=tx("flow.tariff_creation"), step=2)
     await admin.press("▶ Continuar")
     assert admin.last.html == tx("tariff.ask_duration")
     assert await step_of(diana) == ("tariff_creation", "duration")
@@ -330,7 +330,7 @@ async def test_cancel_button_ends_the_flow_and_its_buttons_go_stale(
     await _tariff_at(diana, admin, ["10"])
     prompt = admin.last
     await admin.press("❌ Cancelar")
-    assert admin.last.html == tx("session.cancelled", flow=tx("flow.TariffCreation"))
+    assert admin.last.html == tx("session.cancelled", flow=tx("flow.tariff_creation"))
     # The cancelled prompt was edited into the answer: same message.
     assert admin.last.message_id == prompt.message_id
     turn = await admin.press("⬅ Atrás", on=prompt)

@@ -7,7 +7,7 @@ from tests.bot.steps import NOT_ACTIVE, open_add_channel, session_of, tx
 from tests.support.bot_chat import Chat
 from tests.support.recording_bot import BotMessage
 
-CHANNEL_FLOW = tx("flow.type.channel_registration")
+CHANNEL_FLOW = tx("flow.channel_registration")
 CLEAR_THEIRS = tx("sessions.clear_one", user=OTHER_ADMIN, flow=CHANNEL_FLOW)
 CLEAR_MINE = tx("sessions.clear_one", user=ADMIN, flow=CHANNEL_FLOW)
 
@@ -23,7 +23,7 @@ async def test_no_sessions(diana: Diana, admin: Chat) -> None:
     assert monitor.html.startswith(tx("sessions.title"))
     # Every flow is counted, with 0 when none is open.
     for session_type in ("channel_registration", "tariff_creation", "tariff_edit", "deactivation"):
-        assert f"• {tx(f'flow.type.{session_type}')}: 0" in monitor.text
+        assert f"• {tx(f'flow.{session_type}')}: 0" in monitor.text
     assert monitor.html.endswith(tx("sessions.none"))
     assert monitor.labels == ["📜 Últimos eventos", "🔄 Actualizar", "⬅ Volver"]
 
@@ -88,7 +88,7 @@ async def test_clearing_my_own_session_sends_me_no_notice(diana: Diana, admin: C
     await open_add_channel(admin)
     await admin.press("🧹 Sesiones", on=menu)
     turn = await admin.press(CLEAR_MINE)
-    assert turn.methods == ["answerCallbackQuery", "editMessageText"]
+    assert turn.methods == ["editMessageText", "answerCallbackQuery"]
     assert await session_of(diana) is None
 
 
@@ -103,7 +103,7 @@ async def test_a_clear_button_of_a_session_already_gone(
     # The list is shown as it is now.
     assert admin.last.html.endswith(tx("sessions.none"))
     # The owner is told nothing: they cancelled it themselves.
-    assert other_admin.last.html == tx("session.cancelled", flow=tx("flow.ChannelRegistration"))
+    assert other_admin.last.html == tx("session.cancelled", flow=tx("flow.channel_registration"))
 
 
 async def test_clear_all_asks_first(diana: Diana, admin: Chat, other_admin: Chat) -> None:

@@ -212,7 +212,7 @@ async def test_cancelling_the_overwrite_keeps_the_other_value(diana: Diana, admi
     await diana.container.tariffs.update_field(tariff.id, "price", "20")
     await admin.send("15")
     await admin.press("❌ Cancelar")
-    assert admin.last.html == tx("session.cancelled", flow=tx("flow.TariffEdit"))
+    assert admin.last.html == tx("session.cancelled", flow=tx("flow.tariff_edit"))
     assert (await diana.container.tariffs.get(tariff.id)).price == Decimal("20")
     assert await session_of(diana) is None
 
@@ -225,7 +225,7 @@ async def test_a_deactivated_tariff_cannot_be_opened_for_editing(diana: Diana, a
     assert admin.last.html == f"{tx('tariff.inactive')}\n\n{tx('menu.tariffs_empty')}"
     assert await session_of(diana) is None
     # Opening it from an old list is refused the same way.
-    await admin.press_data(f"t:open:{tariff.id}:")
+    await admin.press_data(f"o:tariff:{tariff.id}")
     assert admin.last.html.startswith(tx("tariff.inactive"))
 
 
@@ -243,11 +243,14 @@ async def test_a_tariff_deactivated_while_editing_is_not_saved(diana: Diana, adm
 @pytest.mark.parametrize(
     ("data", "note"),
     [
-        ("t:edit:TID:currency", tx("session.not_active")),
-        ("t:edit:TID:is_active", tx("session.not_active")),
-        ("t:edit:999:price", tx("error.tariff.not_found", tariff_id=999)),
-        (f"t:edit:{2**63 - 1}:duration_days", tx("error.tariff.not_found", tariff_id=2**63 - 1)),
-        (f"t:edit:{2**64}:price", tx("error.tariff.not_found", tariff_id=2**64)),
+        ("go:tariff_edit:TID.currency", tx("session.not_active")),
+        ("go:tariff_edit:TID.is_active", tx("session.not_active")),
+        ("go:tariff_edit:999.price", tx("error.tariff.not_found", tariff_id=999)),
+        (
+            f"go:tariff_edit:{2**63 - 1}.duration_days",
+            tx("error.tariff.not_found", tariff_id=2**63 - 1),
+        ),
+        (f"go:tariff_edit:{2**64}.price", tx("error.tariff.not_found", tariff_id=2**64)),
     ],
 )
 async def test_a_forged_edit_button_opens_nothing(

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from aiogram_durable import SessionKey
-from diana_bot.bootstrap import Container, build_container
 from diana_bot.cli import main
+from diana_bot.composition import build_container
 from diana_bot.config import load_settings
+from diana_bot.container import Container
 
 KEY = SessionKey(bot_id=9, chat_id=11, user_id=11)
 LATER_KEY = SessionKey(bot_id=9, chat_id=12, user_id=12)

@@ -9,7 +9,7 @@ import pytest
 
 from aiogram_durable import SessionKey
 from aiogram_durable.testing import PostgresServer
-from diana_bot.bootstrap import build_container
+from diana_bot.composition import build_container
 from diana_bot.config import ConfigError, load_settings
 from diana_bot.db.budget import ConnectionBudget
 

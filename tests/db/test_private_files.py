@@ -7,7 +7,7 @@ import stat
 from pathlib import Path
 
 from aiogram_durable import SessionKey
-from diana_bot.bootstrap import build_container
+from diana_bot.composition import build_container
 from diana_bot.config import load_settings
 
 

@@ -18,11 +18,11 @@ from urllib.parse import urlsplit
 import aiohttp
 import pytest
 
-from diana_bot.bootstrap import build_container
 from diana_bot.cli import main as cli
+from diana_bot.composition import build_container
 from diana_bot.config import load_settings
-from diana_bot.web.app import build_web_app, start_site
-from diana_bot.web.metrics import Metrics
+from diana_bot.metrics import Metrics
+from diana_bot.web.server import build_web_app, start_site
 from tests.deploy.deployfiles import (
     CADDYFILE,
     DOCKERFILE,

@@ -23,9 +23,11 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from diana_bot.app import BotRuntime
+from diana_bot.composition import build_web
 from diana_bot.config import load_settings
-from diana_bot.web.app import build_web_app, start_site
+from diana_bot.metrics import Metrics
+from diana_bot.runtime import BotRuntime
+from diana_bot.web.server import start_site
 from diana_devtools.localapi import BotApiUser, LocalBotApi
 from tests.deploy.promql import (
     PROMETHEUS_OWN,
@@ -84,30 +86,21 @@ async def metrics_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Async
     runtime = BotRuntime(settings)
     # Told when the sweeper's round has been counted (observed, not replaced).
     swept = asyncio.Event()
-    count_round = runtime.metrics.on_sweep_round
+    count_round = Metrics.on_sweep_round
 
-    async def on_sweep_round(expired: int, ok: bool) -> None:
-        await count_round(expired, ok)
+    async def on_sweep_round(self: Metrics, expired: int, ok: bool) -> None:
+        await count_round(self, expired, ok)
         swept.set()
 
-    monkeypatch.setattr(runtime.metrics, "on_sweep_round", on_sweep_round)
+    monkeypatch.setattr(Metrics, "on_sweep_round", on_sweep_round)
     try:
         await runtime.start()
-        assert runtime.container is not None
-        app = build_web_app(
-            runtime.container,
-            runtime.metrics,
-            dispatcher=runtime.dp,
-            bot=runtime.bot,
-            webhook_path=settings.webhook_path,
-            webhook_secret=SECRET,
-        )
-        site = await start_site(app, "127.0.0.1", 0)
+        parts = runtime.running()
+        site = await start_site(build_web(parts, webhook_secret=SECRET), "127.0.0.1", 0)
         try:
             port = site.addresses[0][1]
             base = f"http://127.0.0.1:{port}"
-            assert runtime.bot is not None
-            await runtime.bot.set_webhook(f"{base}{settings.webhook_path}", secret_token=SECRET)
+            await parts.bot.set_webhook(f"{base}{settings.webhook_path}", secret_token=SECRET)
             async with BotApiUser(api.base_url, timeout=60) as user:
                 # Confirmed = the webhook answered 2xx, which it does once it handled it.
                 for user_id in (ADMIN, STRANGER):

@@ -63,7 +63,7 @@ async def test_kill9_at_every_step_of_every_flow(
     await chat.press(config, "➕ Añadir Canales")
     await crash()
     resume = await chat.send("/admin")
-    assert "registro de un canal sin terminar (paso 1)" in resume.text
+    assert "sin terminar: registro de canal (paso 1)" in resume.text
     confirm = await chat.forward_channel(VIP_ID, "VIP")
     assert "Paso 2 de 2" in confirm.text
     await crash()

@@ -125,6 +125,13 @@ def _build(harness: Harness) -> tuple[Dispatcher, SpyStore, MemoryAuditLog, list
     async def cancel(message: Message, state: FSMContext) -> None:
         await cancel_flow(state, by=message.chat.id)
 
+    @router.message(Command("restart"))
+    async def restart(message: Message, state: FSMContext) -> None:
+        # Discard the open flow and start one of the same kind, in one update.
+        await cancel_flow(state, by=message.chat.id)
+        await state.set_state(Demo.price)
+        seen_ids.append(await session_id_of(state) or "")
+
     @router.message(StateFilter(Demo.price))
     async def price(message: Message, state: FSMContext) -> None:
         if message.text == "boom":
@@ -207,6 +214,23 @@ async def test_cancel_is_audited_as_cancelled(harness: Harness, bot: Bot) -> Non
     await _feed(dp, bot, spy, "/cancel")
     assert [e.event for e in audit.events] == ["started", "cancelled"]
     assert audit.events[-1].detail == {"by": USER}
+
+
+async def test_a_flow_ended_and_started_again_in_one_update_is_a_new_session(
+    harness: Harness, bot: Bot
+) -> None:
+    dp, spy, audit, seen_ids = _build(harness)
+    await _feed(dp, bot, spy, "/start")
+    await _feed(dp, bot, spy, "10")
+    await _feed(dp, bot, spy, "/restart")
+    old, new = seen_ids[0], seen_ids[-1]
+    assert new != old
+    stored = await harness.store.get(SessionKey(42, USER, USER))
+    assert stored is not None and (stored.id, stored.step, stored.data) == (new, "price", {})
+    assert [(e.event, e.session_id) for e in audit.events][-2:] == [
+        ("cancelled", old),
+        ("started", new),
+    ]
 
 
 async def test_flow_resumes_in_a_new_dispatcher(harness: Harness, bot: Bot) -> None:

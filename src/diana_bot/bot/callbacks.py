@@ -4,7 +4,7 @@ Flow buttons carry ``t``, a short token of their session: a press whose token is
 the open session's answers "no longer active" and changes nothing.
 
 aiogram joins fields with ``:`` and refuses a value that contains it, so a value made of
-parts (the follow-up action of 🗑 Descartar) joins them with ``.`` instead.
+parts (a flow's entry arguments) joins them with ``.`` instead.
 """
 
 from __future__ import annotations
@@ -12,18 +12,7 @@ from __future__ import annotations
 from aiogram.filters.callback_data import CallbackData
 
 TOKEN_LENGTH = 8
-FOLLOW_UP_SEP = "."
-
-
-def follow_up(action: str, *args: int | str) -> str:
-    """A follow-up action for ``Resume.then``: ``follow_up("e", 7, "price")`` -> ``e.7.price``."""
-    return FOLLOW_UP_SEP.join([action, *map(str, args)])
-
-
-def split_follow_up(then: str) -> tuple[str, list[str]]:
-    """The action and its arguments of a ``Resume.then`` value."""
-    action, *args = then.split(FOLLOW_UP_SEP)
-    return action, args
+ENTRY_SEP = "."
 
 
 def token_of(session_id: str | None) -> str:
@@ -37,26 +26,35 @@ class Menu(CallbackData, prefix="m"):
     to: str  # root | vip | tariffs | config | channels | sessions
 
 
-class TariffAct(CallbackData, prefix="t"):
-    """Actions on one tariff from the menus."""
+class Open(CallbackData, prefix="o"):
+    """One tariff's or channel's screen."""
 
-    act: str  # open | edit | deact (asks first: see handlers/deactivation.py)
-    id: int
-    field: str = ""
-
-
-class ChannelAct(CallbackData, prefix="c"):
-    """Actions on one channel from the menus."""
-
-    act: str  # open | deact
+    what: str  # tariff | channel
     id: int
 
 
-class Flow(CallbackData, prefix="f"):
+class Start(CallbackData, prefix="go"):
+    """Start a flow: its code and its entry arguments (see ``AdminFlow.entry``)."""
+
+    flow: str
+    args: str = ""
+
+    @property
+    def entry(self) -> str:
+        """The same start as one string, for ``Resume.then``."""
+        return ENTRY_SEP.join([self.flow, self.args]) if self.args else self.flow
+
+    @classmethod
+    def from_entry(cls, entry: str) -> Start:
+        code, _, args = entry.partition(ENTRY_SEP)
+        return cls(flow=code, args=args)
+
+
+class FlowButton(CallbackData, prefix="f"):
     """A button inside an open flow."""
 
     t: str
-    act: str  # cancel | back | confirm | kind | pick | overwrite
+    act: str  # cancel | back | confirm | kind | pick
     v: str = ""
 
 
@@ -65,7 +63,7 @@ class Resume(CallbackData, prefix="r"):
 
     t: str
     act: str  # continue | discard
-    # What the admin asked for before being asked: "add_channels", or a ``follow_up``.
+    # What the admin asked for before being asked: a ``Start.entry``.
     then: str = ""
 
 

@@ -19,10 +19,10 @@ from aiogram.types import Update
 
 from aiogram_durable import UpdatesInHand
 from diana_bot.bot.middlewares.auth import AdminGate, Verdict
+from diana_bot.bot.replies import Screen, best_effort, send
 from diana_bot.bot.services import BotServices
-from diana_bot.bot.ui import Screen, best_effort, send
 from diana_bot.db.outages import is_outage
-from diana_bot.web.metrics import Metrics
+from diana_bot.metrics import Metrics
 
 log = structlog.get_logger(__name__)
 

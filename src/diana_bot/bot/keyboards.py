@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from diana_bot.bot.callbacks import ChannelAct, Flow, Menu, Resume, TariffAct
+from diana_bot.bot.callbacks import FlowButton, Menu, Open, Resume, Start
 from diana_bot.domain import Channel, Tariff
 from diana_bot.domain.parsing import format_price
 from diana_bot.texts import Translator
@@ -41,27 +41,27 @@ def tariffs(tr: Translator, items: list[Tariff]) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for tariff in items[:MAX_LIST]:
         label = f"{tariff.name[:40]} · {format_price(tariff.price)} · {tariff.duration_days}d"
-        builder.row(_btn(label, TariffAct(act="open", id=tariff.id).pack()))
-    builder.row(_btn(tr("btn.create_tariff"), Menu(to="tariff_create").pack()))
+        builder.row(_btn(label, Open(what="tariff", id=tariff.id).pack()))
+    builder.row(_btn(tr("btn.create_tariff"), Start(flow="tariff_creation").pack()))
     builder.row(_btn(tr("btn.back"), Menu(to="vip").pack()))
     return builder.as_markup()
 
 
 def tariff(tr: Translator, item: Tariff) -> InlineKeyboardMarkup:
     def edit(label: str, field: str) -> InlineKeyboardButton:
-        return _btn(tr(label), TariffAct(act="edit", id=item.id, field=field).pack())
+        return _btn(tr(label), Start(flow="tariff_edit", args=f"{item.id}.{field}").pack())
 
     return _rows(
         [edit("btn.edit_price", "price"), edit("btn.edit_duration", "duration_days")],
         [edit("btn.edit_name", "name"), edit("btn.edit_description", "description")],
-        [_btn(tr("btn.deactivate"), TariffAct(act="deact", id=item.id).pack())],
+        [_btn(tr("btn.deactivate"), Start(flow="deactivation", args=f"tariff.{item.id}").pack())],
         [_btn(tr("btn.back"), Menu(to="tariffs").pack())],
     )
 
 
 def config(tr: Translator) -> InlineKeyboardMarkup:
     return _rows(
-        [_btn(tr("btn.add_channels"), Menu(to="add_channels").pack())],
+        [_btn(tr("btn.add_channels"), Start(flow="channel_registration").pack())],
         [_btn(tr("btn.manage_channels"), Menu(to="channels").pack())],
         [_btn(tr("btn.back"), Menu(to="root").pack())],
     )
@@ -71,15 +71,15 @@ def channels(tr: Translator, items: list[Channel]) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for channel in items[:MAX_LIST]:
         label = f"{'💎' if channel.kind == 'vip' else '🆓'} {channel.title[:40]}"
-        builder.row(_btn(label, ChannelAct(act="open", id=channel.id).pack()))
-    builder.row(_btn(tr("btn.add_channels"), Menu(to="add_channels").pack()))
+        builder.row(_btn(label, Open(what="channel", id=channel.id).pack()))
+    builder.row(_btn(tr("btn.add_channels"), Start(flow="channel_registration").pack()))
     builder.row(_btn(tr("btn.back"), Menu(to="config").pack()))
     return builder.as_markup()
 
 
 def channel(tr: Translator, item: Channel) -> InlineKeyboardMarkup:
     return _rows(
-        [_btn(tr("btn.deactivate"), ChannelAct(act="deact", id=item.id).pack())],
+        [_btn(tr("btn.deactivate"), Start(flow="deactivation", args=f"channel.{item.id}").pack())],
         [_btn(tr("btn.back"), Menu(to="channels").pack())],
     )
 
@@ -90,7 +90,7 @@ def back_to(tr: Translator, to: str, label: str = "btn.back") -> InlineKeyboardM
 
 def no_vip_channel(tr: Translator) -> InlineKeyboardMarkup:
     return _rows(
-        [_btn(tr("btn.add_channels"), Menu(to="add_channels").pack())],
+        [_btn(tr("btn.add_channels"), Start(flow="channel_registration").pack())],
         [_btn(tr("btn.back"), Menu(to="tariffs").pack())],
     )
 
@@ -99,9 +99,9 @@ def no_vip_channel(tr: Translator) -> InlineKeyboardMarkup:
 
 
 def flow_cancel(tr: Translator, token: str, *, back: bool = False) -> InlineKeyboardMarkup:
-    row = [_btn(tr("btn.cancel"), Flow(t=token, act="cancel").pack())]
+    row = [_btn(tr("btn.cancel"), FlowButton(t=token, act="cancel").pack())]
     if back:
-        row.insert(0, _btn(tr("btn.back_step"), Flow(t=token, act="back").pack()))
+        row.insert(0, _btn(tr("btn.back_step"), FlowButton(t=token, act="back").pack()))
     return _rows(row)
 
 
@@ -112,22 +112,22 @@ def flow_confirm(
     back: bool = False,
     extra: list[InlineKeyboardButton] | None = None,
 ) -> InlineKeyboardMarkup:
-    row = [_btn(tr("btn.confirm"), Flow(t=token, act="confirm").pack())]
+    row = [_btn(tr("btn.confirm"), FlowButton(t=token, act="confirm").pack())]
     if back:
-        row.append(_btn(tr("btn.back_step"), Flow(t=token, act="back").pack()))
-    row.append(_btn(tr("btn.cancel"), Flow(t=token, act="cancel").pack()))
+        row.append(_btn(tr("btn.back_step"), FlowButton(t=token, act="back").pack()))
+    row.append(_btn(tr("btn.cancel"), FlowButton(t=token, act="cancel").pack()))
     return _rows(extra or [], row)
 
 
 def flow_button(text: str, token: str, act: str, value: str = "") -> InlineKeyboardButton:
-    return _btn(text, Flow(t=token, act=act, v=value).pack())
+    return _btn(text, FlowButton(t=token, act=act, v=value).pack())
 
 
 def pick_channel(tr: Translator, token: str, items: list[Channel]) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for item in items[:MAX_LIST]:
         builder.row(flow_button(f"💎 {item.title[:40]}", token, "pick", str(item.id)))
-    builder.row(_btn(tr("btn.cancel"), Flow(t=token, act="cancel").pack()))
+    builder.row(_btn(tr("btn.cancel"), FlowButton(t=token, act="cancel").pack()))
     return builder.as_markup()
 
 

@@ -7,12 +7,9 @@ import math
 from aiogram import Bot
 
 from aiogram_durable import SessionRecord
+from diana_bot.bot.flows.base import title_of
+from diana_bot.bot.replies import PROMPT_KEY, Screen, send, strip_keyboard
 from diana_bot.bot.services import BotServices
-from diana_bot.bot.ui import PROMPT_KEY, Screen, send, strip_keyboard
-
-
-def flow_name(svc: BotServices, session: SessionRecord) -> str:
-    return svc.tr(f"flow.type.{session.session_type}")
 
 
 async def _strip_prompt(bot: Bot, svc: BotServices, session: SessionRecord) -> None:
@@ -32,7 +29,9 @@ async def notify_expired(bot: Bot, svc: BotServices, session: SessionRecord) -> 
     await send(
         bot,
         session.key.chat_id,
-        Screen(svc.tr("session.expired", flow=flow_name(svc, session), minutes=minutes)),
+        Screen(
+            svc.tr("session.expired", flow=title_of(svc, session.session_type), minutes=minutes)
+        ),
     )
 
 
@@ -42,5 +41,5 @@ async def notify_cleared(bot: Bot, svc: BotServices, session: SessionRecord) -> 
     await send(
         bot,
         session.key.chat_id,
-        Screen(svc.tr("session.cleared_by_admin", flow=flow_name(svc, session))),
+        Screen(svc.tr("session.cleared_by_admin", flow=title_of(svc, session.session_type))),
     )

@@ -9,7 +9,7 @@ import structlog
 from aiohttp import web
 from sqlalchemy import text
 
-from diana_bot.bootstrap import Container
+from diana_bot.container import Container
 
 log = structlog.get_logger(__name__)
 

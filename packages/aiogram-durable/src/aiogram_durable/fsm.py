@@ -86,6 +86,7 @@ class _Pending:
     __slots__ = (
         "announcement",
         "cancelled_by",
+        "cleared",
         "data",
         "dirty",
         "key",
@@ -111,6 +112,8 @@ class _Pending:
         self.new_id: str | None = None
         self.outcome: Outcome = "completed"
         self.cancelled_by: int | None = None
+        # The flow open at some point of this update was ended in it (state cleared).
+        self.cleared = False
         # The update this unit of work applies; stored with its write (exactly-once).
         self.update_id: int | None = None
         # The started/step event of this update's write, recorded when the update ends,
@@ -394,12 +397,17 @@ class SessionStorage(BaseStorage):
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         pending = self._loaded(key) or await self._open(key)
         new_state = state.state if isinstance(state, State) else state
+        if new_state is None and pending.state is not None:
+            pending.cleared = True
         if new_state is not None:
             session_type, _ = self.type_of_state(new_state)
             open_type = self.type_of_state(pending.state)[0] if pending.state else None
             if open_type != session_type and not (
-                # Data kept without a state carries on into the state's session.
+                # Data kept without a state carries on into the state's session; a flow
+                # ended in this update does not (the next one is a new session, even of
+                # the same kind: its buttons must not work on the old one's).
                 open_type is None
+                and not pending.cleared
                 and pending.session is not None
                 and pending.session.session_type == session_type
             ):

@@ -56,8 +56,8 @@ import structlog
 from aiohttp import web
 from sqlalchemy.engine import make_url
 
-from diana_bot.app import BotRuntime
 from diana_bot.config import Settings, load_settings
+from diana_bot.runtime import BotRuntime
 from diana_devtools.localapi import Event, EventKind, LocalBotApi, StoredMessage, World, WorldError
 from diana_devtools.localapi.control import local_authorities, refuse_cross_site
 

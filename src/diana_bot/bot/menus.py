@@ -10,8 +10,8 @@ from html import escape
 from aiogram import Bot
 
 from diana_bot.bot import keyboards
+from diana_bot.bot.replies import Event, Screen, show
 from diana_bot.bot.services import BotServices
-from diana_bot.bot.ui import Event, Screen, show
 from diana_bot.domain import DomainError, format_duration, format_price
 from diana_bot.domain.channels import Channel
 from diana_bot.domain.tariffs import Tariff

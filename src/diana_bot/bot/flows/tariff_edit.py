@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from aiogram_durable import cancel_flow, finish_flow
 from diana_bot.bot import keyboards
-from diana_bot.bot.callbacks import Flow
-from diana_bot.bot.handlers.flowkit import is_current, renders, token
-from diana_bot.bot.handlers.screens import active_tariff, show_tariff, show_tariffs
+from diana_bot.bot.flows.base import AdminFlow, Notes, on_button, token
+from diana_bot.bot.menus import active_tariff, show_tariff, show_tariffs
+from diana_bot.bot.replies import Event, Screen, prompt, show
 from diana_bot.bot.services import BotServices
-from diana_bot.bot.states import TariffEdit
-from diana_bot.bot.ui import Event, Screen, answer, prompt, show
 from diana_bot.domain import (
     EDITABLE_FIELDS,
     DomainError,
@@ -26,7 +26,12 @@ from diana_bot.domain import (
     format_price,
 )
 
-router = Router(name=__name__)
+
+class TariffEdit(StatesGroup):
+    """✏ Editar …: a new value, then (on a concurrent change) whether to overwrite."""
+
+    value = State()
+    overwrite = State()
 
 
 def shown_value(svc: BotServices, item: Tariff, field: str) -> str:
@@ -41,11 +46,13 @@ def shown_value(svc: BotServices, item: Tariff, field: str) -> str:
 
 
 async def start(
-    bot: Bot, event: Event, state: FSMContext, svc: BotServices, tariff_id: int, field: str
+    bot: Bot, event: Event, state: FSMContext, svc: BotServices, args: Sequence[str]
 ) -> None:
-    if field not in EDITABLE_FIELDS:
+    """``args``: the tariff id and the field to edit."""
+    if len(args) != 2 or not args[0].isdigit() or args[1] not in EDITABLE_FIELDS:
         await show_tariffs(bot, event, svc, (svc.tr("session.not_active"),))
         return
+    tariff_id, field = int(args[0]), args[1]
     # A deactivated tariff is refused now, not after the admin typed a value.
     item = await active_tariff(bot, event, svc, tariff_id)
     if item is None:
@@ -68,9 +75,15 @@ async def _tariff_or_end(
         return None
 
 
-@renders(TariffEdit.value.state)
+async def render(bot: Bot, event: Event, state: FSMContext, svc: BotServices, notes: Notes) -> None:
+    if await state.get_state() == TariffEdit.overwrite.state:
+        await render_overwrite(bot, event, state, svc, notes)
+    else:
+        await render_value(bot, event, state, svc, notes)
+
+
 async def render_value(
-    bot: Bot, event: Event, state: FSMContext, svc: BotServices, notes: tuple[str, ...]
+    bot: Bot, event: Event, state: FSMContext, svc: BotServices, notes: Notes
 ) -> None:
     data = await state.get_data()
     item = await _tariff_or_end(bot, event, state, svc, data["tariff_id"])
@@ -85,9 +98,8 @@ async def render_value(
     )
 
 
-@renders(TariffEdit.overwrite.state)
 async def render_overwrite(
-    bot: Bot, event: Event, state: FSMContext, svc: BotServices, notes: tuple[str, ...]
+    bot: Bot, event: Event, state: FSMContext, svc: BotServices, notes: Notes
 ) -> None:
     data = await state.get_data()
     item = await _tariff_or_end(bot, event, state, svc, data["tariff_id"])
@@ -125,17 +137,25 @@ async def _apply(bot: Bot, event: Event, state: FSMContext, svc: BotServices, ra
     await show_tariff(bot, event, svc, item.id, (svc.tr("edit.saved"),))
 
 
-@router.message(StateFilter(TariffEdit.value))
 async def got_value(message: Message, bot: Bot, state: FSMContext, svc: BotServices) -> None:
     await _apply(bot, message, state, svc, message.text or "")
 
 
-@router.callback_query(StateFilter(TariffEdit.overwrite), Flow.filter(F.act == "confirm"))
-async def overwrite(
-    query: CallbackQuery, callback_data: Flow, bot: Bot, state: FSMContext, svc: BotServices
-) -> None:
-    if not await is_current(query, callback_data, state, svc):
-        return
-    await answer(query)
+async def overwrite(query: CallbackQuery, bot: Bot, state: FSMContext, svc: BotServices) -> None:
     data = await state.get_data()
     await _apply(bot, query, state, svc, data["new_value"])
+
+
+def _handlers(router: Router) -> None:
+    router.message.register(got_value, StateFilter(TariffEdit.value))
+    on_button(router, overwrite, "confirm", TariffEdit.overwrite)
+
+
+FLOW = AdminFlow(
+    name="tariff_edit",
+    states=TariffEdit,
+    steps={TariffEdit.value: 1, TariffEdit.overwrite: 2},
+    start=start,
+    render=render,
+    handlers=_handlers,
+)

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
 from html import escape
+from typing import Any
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from aiogram_durable import finish_flow, session_id_of
 from diana_bot.bot import keyboards
-from diana_bot.bot.callbacks import Flow
-from diana_bot.bot.handlers.flowkit import is_current, renders, token
+from diana_bot.bot.callbacks import FlowButton
+from diana_bot.bot.flows.base import AdminFlow, Notes, on_button, token
+from diana_bot.bot.replies import Event, Screen, prompt, show
 from diana_bot.bot.services import BotServices
-from diana_bot.bot.states import TariffCreation
-from diana_bot.bot.ui import Event, Screen, answer, prompt, show
 from diana_bot.domain import (
     DomainError,
     ValidationError,
@@ -27,7 +29,16 @@ from diana_bot.domain import (
     parse_price,
 )
 
-router = Router(name=__name__)
+
+class TariffCreation(StatesGroup):
+    """➕ Crear Tarifa: (channel) → price → duration → name → confirm."""
+
+    channel = State()
+    price = State()
+    duration = State()
+    name = State()
+    confirm = State()
+
 
 # The step before each step, for ⬅ Atrás.
 _PREVIOUS = {
@@ -35,9 +46,16 @@ _PREVIOUS = {
     TariffCreation.name.state: TariffCreation.duration,
     TariffCreation.confirm.state: TariffCreation.name,
 }
+_ASK = {
+    TariffCreation.price.state: "tariff.ask_price",
+    TariffCreation.duration.state: "tariff.ask_duration",
+    TariffCreation.name.state: "tariff.ask_name",
+}
 
 
-async def start(bot: Bot, event: Event, state: FSMContext, svc: BotServices) -> None:
+async def start(
+    bot: Bot, event: Event, state: FSMContext, svc: BotServices, args: Sequence[str]
+) -> None:
     vip = await svc.channels.list(active_only=True, kind="vip")
     if not vip:
         await show(
@@ -53,16 +71,7 @@ async def start(bot: Bot, event: Event, state: FSMContext, svc: BotServices) -> 
     await render(bot, event, state, svc, ())
 
 
-@renders(
-    TariffCreation.channel.state,
-    TariffCreation.price.state,
-    TariffCreation.duration.state,
-    TariffCreation.name.state,
-    TariffCreation.confirm.state,
-)
-async def render(
-    bot: Bot, event: Event, state: FSMContext, svc: BotServices, notes: tuple[str, ...]
-) -> None:
+async def render(bot: Bot, event: Event, state: FSMContext, svc: BotServices, notes: Notes) -> None:
     current = await state.get_state()
     tok = await token(state)
     data = await state.get_data()
@@ -84,28 +93,23 @@ async def render(
             notes,
         )
     else:
-        key = {
-            TariffCreation.price.state: "tariff.ask_price",
-            TariffCreation.duration.state: "tariff.ask_duration",
-        }.get(current or "", "tariff.ask_name")
         first = current == TariffCreation.price.state
-        screen = Screen(svc.tr(key), keyboards.flow_cancel(svc.tr, tok, back=not first), notes)
+        screen = Screen(
+            svc.tr(_ASK.get(current or "", "tariff.ask_name")),
+            keyboards.flow_cancel(svc.tr, tok, back=not first),
+            notes,
+        )
     await prompt(bot, event, state, screen)
 
 
-@router.callback_query(StateFilter(TariffCreation.channel), Flow.filter(F.act == "pick"))
 async def picked_channel(
-    query: CallbackQuery, callback_data: Flow, bot: Bot, state: FSMContext, svc: BotServices
+    query: CallbackQuery, callback_data: FlowButton, bot: Bot, state: FSMContext, svc: BotServices
 ) -> None:
-    if not await is_current(query, callback_data, state, svc):
-        return
-    await answer(query)
     try:
         channel = await svc.channels.get(int(callback_data.v))
     except (DomainError, ValueError):
-        await render(bot, query, state, svc, (svc.tr("channel.not_found"),))
-        return
-    if not channel.is_active or channel.kind != "vip":
+        channel = None
+    if channel is None or not channel.is_active or channel.kind != "vip":
         await render(bot, query, state, svc, (svc.tr("channel.not_found"),))
         return
     await state.update_data(channel_id=channel.id, channel_title=channel.title)
@@ -113,64 +117,36 @@ async def picked_channel(
     await render(bot, query, state, svc, ())
 
 
-@router.message(StateFilter(TariffCreation.price))
-async def got_price(message: Message, bot: Bot, state: FSMContext, svc: BotServices) -> None:
-    try:
-        price = parse_price(message.text or "")
-    except ValidationError as exc:
-        await render(bot, message, state, svc, (svc.tr.error(exc),))
-        return
-    await state.update_data(price=str(price))
-    await state.set_state(TariffCreation.duration)
-    await render(bot, message, state, svc, ())
+TextHandler = Callable[[Message, Bot, FSMContext, BotServices], Awaitable[None]]
 
 
-@router.message(StateFilter(TariffCreation.duration))
-async def got_duration(message: Message, bot: Bot, state: FSMContext, svc: BotServices) -> None:
-    try:
-        days = parse_duration(message.text or "")
-    except ValidationError as exc:
-        await render(bot, message, state, svc, (svc.tr.error(exc),))
-        return
-    await state.update_data(duration_days=days)
-    await state.set_state(TariffCreation.name)
-    await render(bot, message, state, svc, ())
+def _text_step(
+    key: str, parse: Callable[[str], Any], store: Callable[[Any], Any], then: State
+) -> TextHandler:
+    """A step that parses the admin's text into ``key`` and moves to ``then``; bad
+    input shows the reason above the same prompt and changes nothing."""
+
+    async def handler(message: Message, bot: Bot, state: FSMContext, svc: BotServices) -> None:
+        try:
+            value = parse(message.text or "")
+        except ValidationError as exc:
+            await render(bot, message, state, svc, (svc.tr.error(exc),))
+            return
+        await state.update_data({key: store(value)})
+        await state.set_state(then)
+        await render(bot, message, state, svc, ())
+
+    handler.__name__ = f"got_{key}"
+    return handler
 
 
-@router.message(StateFilter(TariffCreation.name))
-async def got_name(message: Message, bot: Bot, state: FSMContext, svc: BotServices) -> None:
-    try:
-        name = parse_name(message.text or "")
-    except ValidationError as exc:
-        await render(bot, message, state, svc, (svc.tr.error(exc),))
-        return
-    await state.update_data(name=name)
-    await state.set_state(TariffCreation.confirm)
-    await render(bot, message, state, svc, ())
-
-
-@router.callback_query(
-    StateFilter(TariffCreation.duration, TariffCreation.name, TariffCreation.confirm),
-    Flow.filter(F.act == "back"),
-)
-async def back(
-    query: CallbackQuery, callback_data: Flow, bot: Bot, state: FSMContext, svc: BotServices
-) -> None:
-    if not await is_current(query, callback_data, state, svc):
-        return
-    await answer(query)
+async def back(query: CallbackQuery, bot: Bot, state: FSMContext, svc: BotServices) -> None:
     current = await state.get_state()
-    await state.set_state(_PREVIOUS[current])
+    await state.set_state(_PREVIOUS[current or ""])
     await render(bot, query, state, svc, ())
 
 
-@router.callback_query(StateFilter(TariffCreation.confirm), Flow.filter(F.act == "confirm"))
-async def confirm(
-    query: CallbackQuery, callback_data: Flow, bot: Bot, state: FSMContext, svc: BotServices
-) -> None:
-    if not await is_current(query, callback_data, state, svc):
-        return
-    await answer(query)
+async def confirm(query: CallbackQuery, bot: Bot, state: FSMContext, svc: BotServices) -> None:
     data = await state.get_data()
     try:
         # The session id is the idempotency key: a retried or redelivered confirmation
@@ -199,3 +175,35 @@ async def confirm(
             keyboards.back_to(svc.tr, "tariffs", "btn.manage_tariffs"),
         ),
     )
+
+
+def _handlers(router: Router) -> None:
+    steps = TariffCreation
+    on_button(router, picked_channel, "pick", steps.channel)
+    router.message.register(
+        _text_step("price", parse_price, str, steps.duration), StateFilter(steps.price)
+    )
+    router.message.register(
+        _text_step("duration_days", parse_duration, int, steps.name), StateFilter(steps.duration)
+    )
+    router.message.register(
+        _text_step("name", parse_name, str, steps.confirm), StateFilter(steps.name)
+    )
+    on_button(router, back, "back", steps.duration, steps.name, steps.confirm)
+    on_button(router, confirm, "confirm", steps.confirm)
+
+
+FLOW = AdminFlow(
+    name="tariff_creation",
+    states=TariffCreation,
+    steps={
+        TariffCreation.channel: 1,
+        TariffCreation.price: 1,
+        TariffCreation.duration: 2,
+        TariffCreation.name: 3,
+        TariffCreation.confirm: 4,
+    },
+    start=start,
+    render=render,
+    handlers=_handlers,
+)

@@ -1,4 +1,4 @@
-"""Command line: ``diana-bot run | migrate | ...``. A thin shell over ``bootstrap``."""
+"""Command line: ``diana-bot run | migrate | ...``. A thin shell over the composition root."""
 
 from __future__ import annotations
 
@@ -8,8 +8,12 @@ from collections.abc import Sequence
 
 import typer
 
-from diana_bot.cli_backup import backup
+from diana_bot.cli.backup import backup
+from diana_bot.cli.sessions import app as sessions_app
 from diana_bot.config import ConfigError, Settings, load_settings
+from diana_bot.db.migrate import upgrade
+from diana_bot.log_setup import configure_logging
+from diana_bot.runtime import run_bot
 
 app = typer.Typer(
     name="diana-bot",
@@ -22,13 +26,7 @@ app = typer.Typer(
 EXIT_CONFIG = 2
 
 
-def _add_subcommands() -> None:
-    from diana_bot.cli_sessions import app as sessions_app
-
-    app.add_typer(sessions_app, name="sessions")
-
-
-_add_subcommands()
+app.add_typer(sessions_app, name="sessions")
 app.command()(backup)
 
 
@@ -43,9 +41,6 @@ def _settings() -> Settings:
 @app.command()
 def migrate() -> None:
     """Bring the database in DATABASE_URL up to the latest schema."""
-    from diana_bot.db.migrate import upgrade
-    from diana_bot.log_setup import configure_logging
-
     settings = _settings()
     configure_logging(settings.log_level, settings.log_format, settings.secret_values())
     upgrade(settings.database_url.get_secret_value())
@@ -63,9 +58,6 @@ def run(
     except ConfigError as exc:
         typer.echo(f"configuration error: {exc}", err=True)
         raise typer.Exit(EXIT_CONFIG) from None
-    from diana_bot.app import run_bot
-    from diana_bot.log_setup import configure_logging
-
     configure_logging(settings.log_level, settings.log_format, settings.secret_values())
     asyncio.run(run_bot(settings, webhook=webhook))
 

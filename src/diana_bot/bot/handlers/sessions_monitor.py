@@ -6,13 +6,13 @@ from datetime import datetime
 
 from aiogram import Bot, F, Router
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.callback_answer import CallbackAnswer
 
 from diana_bot.bot.callbacks import Menu, SessionsAct
-from diana_bot.bot.notifier import flow_name, notify_cleared
+from diana_bot.bot.flows.base import title_of
+from diana_bot.bot.notifier import notify_cleared
+from diana_bot.bot.replies import Event, Screen, show
 from diana_bot.bot.services import BotServices
-from diana_bot.bot.ui import Event, Screen, answer, show
-
-router = Router(name=__name__)
 
 _MAX_LISTED = 20
 
@@ -35,7 +35,7 @@ async def show_sessions(
     active = await svc.sessions.list_active(limit=_MAX_LISTED)
     now: datetime = svc.sessions.clock.now()
     lines = [svc.tr("sessions.title")]
-    lines += [f"• {svc.tr(f'flow.type.{name}')}: <b>{n}</b>" for name, n in sorted(counts.items())]
+    lines += [f"• {title_of(svc, name)}: <b>{n}</b>" for name, n in sorted(counts.items())]
     rows: list[list[InlineKeyboardButton]] = []
     if active:
         lines.append("")
@@ -45,7 +45,7 @@ async def show_sessions(
             svc.tr(
                 "sessions.line",
                 user=s.key.user_id,
-                flow=flow_name(svc, s),
+                flow=title_of(svc, s.session_type),
                 step=s.step or "-",
                 age=_duration((now - s.created_at).total_seconds()),
                 expires=_duration((s.expires_at - now).total_seconds()),
@@ -54,7 +54,9 @@ async def show_sessions(
         rows.append(
             [
                 _btn(
-                    svc.tr("sessions.clear_one", user=s.key.user_id, flow=flow_name(svc, s)),
+                    svc.tr(
+                        "sessions.clear_one", user=s.key.user_id, flow=title_of(svc, s.session_type)
+                    ),
                     SessionsAct(act="clear", id=s.id).pack(),
                 )
             ]
@@ -75,30 +77,30 @@ async def show_sessions(
     )
 
 
-@router.callback_query(SessionsAct.filter(F.act == "list"))
 async def list_sessions(query: CallbackQuery, bot: Bot, svc: BotServices) -> None:
-    await answer(query)
     await show_sessions(bot, query, svc)
 
 
-@router.callback_query(SessionsAct.filter(F.act == "clear"))
 async def clear_one(
-    query: CallbackQuery, callback_data: SessionsAct, bot: Bot, svc: BotServices
+    query: CallbackQuery,
+    callback_data: SessionsAct,
+    callback_answer: CallbackAnswer,
+    bot: Bot,
+    svc: BotServices,
 ) -> None:
     removed = await svc.sessions.clear_by_id(callback_data.id, by=query.from_user.id)
     if removed is None:
-        await answer(query, svc.tr("session.not_active"), alert=True)
+        callback_answer.text = svc.tr("session.not_active")
+        callback_answer.show_alert = True
         await show_sessions(bot, query, svc)
         return
-    await answer(query, svc.tr("sessions.cleared", count=1))
+    callback_answer.text = svc.tr("sessions.cleared", count=1)
     if removed.key.user_id != query.from_user.id:
         await notify_cleared(bot, svc, removed)
     await show_sessions(bot, query, svc)
 
 
-@router.callback_query(SessionsAct.filter(F.act == "all_ask"))
 async def ask_clear_all(query: CallbackQuery, bot: Bot, svc: BotServices) -> None:
-    await answer(query)
     total = sum((await svc.sessions.count_by_type()).values())
     markup = InlineKeyboardMarkup(
         inline_keyboard=[
@@ -111,19 +113,18 @@ async def ask_clear_all(query: CallbackQuery, bot: Bot, svc: BotServices) -> Non
     await show(bot, query, Screen(svc.tr("sessions.clear_all_ask", count=total), markup))
 
 
-@router.callback_query(SessionsAct.filter(F.act == "all_yes"))
-async def clear_all(query: CallbackQuery, bot: Bot, svc: BotServices) -> None:
+async def clear_all(
+    query: CallbackQuery, callback_answer: CallbackAnswer, bot: Bot, svc: BotServices
+) -> None:
     removed = await svc.sessions.clear(everything=True, by=query.from_user.id)
-    await answer(query, svc.tr("sessions.cleared", count=len(removed)))
+    callback_answer.text = svc.tr("sessions.cleared", count=len(removed))
     for session in removed:
         if session.key.user_id != query.from_user.id:
             await notify_cleared(bot, svc, session)
     await show_sessions(bot, query, svc)
 
 
-@router.callback_query(SessionsAct.filter(F.act == "events"))
 async def recent_events(query: CallbackQuery, bot: Bot, svc: BotServices) -> None:
-    await answer(query)
     events = await svc.sessions.recent_events(20)
     lines = [svc.tr("sessions.events_title")]
     for e in events:
@@ -134,7 +135,7 @@ async def recent_events(query: CallbackQuery, bot: Bot, svc: BotServices) -> Non
         )
         lines.append(
             f"<code>{e.at:%m-%d %H:%M:%S}</code> {e.event} · "
-            f"{svc.tr(f'flow.type.{e.session_type}')} · {e.user_id}"
+            f"{title_of(svc, e.session_type)} · {e.user_id}"
             f"{' · ' + e.step if e.step else ''}{who}"
         )
     if not events:
@@ -143,3 +144,14 @@ async def recent_events(query: CallbackQuery, bot: Bot, svc: BotServices) -> Non
         inline_keyboard=[[_btn(svc.tr("btn.back"), SessionsAct(act="list").pack())]]
     )
     await show(bot, query, Screen("\n".join(lines), markup))
+
+
+def build_router() -> Router:
+    router = Router(name="sessions_monitor")
+    on = router.callback_query.register
+    on(list_sessions, SessionsAct.filter(F.act == "list"))
+    on(clear_one, SessionsAct.filter(F.act == "clear"))
+    on(ask_clear_all, SessionsAct.filter(F.act == "all_ask"))
+    on(clear_all, SessionsAct.filter(F.act == "all_yes"))
+    on(recent_events, SessionsAct.filter(F.act == "events"))
+    return router

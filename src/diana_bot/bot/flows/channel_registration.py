@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 from typing import Any
 
 import structlog
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramNotFound
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import (
     CallbackQuery,
     Message,
@@ -21,16 +23,22 @@ from aiogram.types import (
 
 from aiogram_durable import finish_flow, session_id_of
 from diana_bot.bot import keyboards
-from diana_bot.bot.callbacks import Flow
-from diana_bot.bot.handlers.flowkit import is_current, renders, token
+from diana_bot.bot.callbacks import FlowButton
+from diana_bot.bot.flows.base import AdminFlow, Notes, on_button, token
+from diana_bot.bot.replies import TELEGRAM_FAILURES, Event, Screen, failure_text, prompt, show
 from diana_bot.bot.services import BotServices
-from diana_bot.bot.states import ChannelRegistration
-from diana_bot.bot.ui import TELEGRAM_FAILURES, Event, Screen, answer, failure_text, prompt, show
 from diana_bot.domain import ChannelAlreadyRegistered, DomainError, ValidationError
 from diana_bot.domain.parsing import parse_channel_ref
 
 log = structlog.get_logger(__name__)
-router = Router(name=__name__)
+
+
+class ChannelRegistration(StatesGroup):
+    """➕ Añadir Canales: a channel reference, then confirmation."""
+
+    ref = State()
+    confirm = State()
+
 
 _ADMIN_STATUSES = {"administrator", "creator"}
 # getChat errors that are Telegram's own answer about the chat ("chat not found", the bot
@@ -38,15 +46,23 @@ _ADMIN_STATUSES = {"administrator", "creator"}
 _ANSWERS_ABOUT_THE_CHAT = (TelegramBadRequest, TelegramForbiddenError, TelegramNotFound)
 
 
-async def start(bot: Bot, event: Event, state: FSMContext, svc: BotServices) -> None:
+async def start(
+    bot: Bot, event: Event, state: FSMContext, svc: BotServices, args: Sequence[str]
+) -> None:
     await state.set_state(ChannelRegistration.ref)
     await state.set_data({})
     await render_ref(bot, event, state, svc, ())
 
 
-@renders(ChannelRegistration.ref.state)
+async def render(bot: Bot, event: Event, state: FSMContext, svc: BotServices, notes: Notes) -> None:
+    if await state.get_state() == ChannelRegistration.confirm.state:
+        await render_confirm(bot, event, state, svc, notes)
+    else:
+        await render_ref(bot, event, state, svc, notes)
+
+
 async def render_ref(
-    bot: Bot, event: Event, state: FSMContext, svc: BotServices, notes: tuple[str, ...]
+    bot: Bot, event: Event, state: FSMContext, svc: BotServices, notes: Notes
 ) -> None:
     await prompt(
         bot,
@@ -56,9 +72,8 @@ async def render_ref(
     )
 
 
-@renders(ChannelRegistration.confirm.state)
 async def render_confirm(
-    bot: Bot, event: Event, state: FSMContext, svc: BotServices, notes: tuple[str, ...]
+    bot: Bot, event: Event, state: FSMContext, svc: BotServices, notes: Notes
 ) -> None:
     data = await state.get_data()
     tok = await token(state)
@@ -133,7 +148,6 @@ async def _bot_is_admin(bot: Bot, chat_id: int) -> bool | None:
     return member.status in _ADMIN_STATUSES
 
 
-@router.message(StateFilter(ChannelRegistration.ref))
 async def got_reference(message: Message, bot: Bot, state: FSMContext, svc: BotServices) -> None:
     found, error = _forwarded_channel(message)
     if found is None and error is None:
@@ -167,35 +181,19 @@ async def got_reference(message: Message, bot: Bot, state: FSMContext, svc: BotS
     await render_confirm(bot, message, state, svc, ())
 
 
-@router.callback_query(StateFilter(ChannelRegistration.confirm), Flow.filter(F.act == "kind"))
 async def toggle_kind(
-    query: CallbackQuery, callback_data: Flow, bot: Bot, state: FSMContext, svc: BotServices
+    query: CallbackQuery, callback_data: FlowButton, bot: Bot, state: FSMContext, svc: BotServices
 ) -> None:
-    if not await is_current(query, callback_data, state, svc):
-        return
-    await answer(query)
     await state.update_data(kind="free" if callback_data.v == "free" else "vip")
     await render_confirm(bot, query, state, svc, ())
 
 
-@router.callback_query(StateFilter(ChannelRegistration.confirm), Flow.filter(F.act == "back"))
-async def back_to_ref(
-    query: CallbackQuery, callback_data: Flow, bot: Bot, state: FSMContext, svc: BotServices
-) -> None:
-    if not await is_current(query, callback_data, state, svc):
-        return
-    await answer(query)
+async def back_to_ref(query: CallbackQuery, bot: Bot, state: FSMContext, svc: BotServices) -> None:
     await state.set_state(ChannelRegistration.ref)
     await render_ref(bot, query, state, svc, ())
 
 
-@router.callback_query(StateFilter(ChannelRegistration.confirm), Flow.filter(F.act == "confirm"))
-async def confirm(
-    query: CallbackQuery, callback_data: Flow, bot: Bot, state: FSMContext, svc: BotServices
-) -> None:
-    if not await is_current(query, callback_data, state, svc):
-        return
-    await answer(query)
+async def confirm(query: CallbackQuery, bot: Bot, state: FSMContext, svc: BotServices) -> None:
     data = await state.get_data()
     session_id = await session_id_of(state)
     try:
@@ -234,3 +232,20 @@ async def confirm(
             keyboards.back_to(svc.tr, "config"),
         ),
     )
+
+
+def _handlers(router: Router) -> None:
+    router.message.register(got_reference, StateFilter(ChannelRegistration.ref))
+    on_button(router, toggle_kind, "kind", ChannelRegistration.confirm)
+    on_button(router, back_to_ref, "back", ChannelRegistration.confirm)
+    on_button(router, confirm, "confirm", ChannelRegistration.confirm)
+
+
+FLOW = AdminFlow(
+    name="channel_registration",
+    states=ChannelRegistration,
+    steps={ChannelRegistration.ref: 1, ChannelRegistration.confirm: 2},
+    start=start,
+    render=render,
+    handlers=_handlers,
+)

@@ -13,9 +13,9 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from diana_bot.bootstrap import Container
+from diana_bot.container import Container
+from diana_bot.metrics import Metrics
 from diana_bot.web.health import live, ready_handler
-from diana_bot.web.metrics import Metrics
 
 log = structlog.get_logger(__name__)
 

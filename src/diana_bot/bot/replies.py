@@ -114,14 +114,6 @@ async def prompt(bot: Bot, event: Event, state: FSMContext, screen: Screen) -> N
         await note_step(state, **{PROMPT_KEY: message.message_id})
 
 
-async def answer(query: CallbackQuery, text: str | None = None, *, alert: bool = False) -> None:
-    """Answer a button press (stops the client's spinner); failures are logged.
-
-    The only way handlers answer a press: "query is too old" must never stop the work.
-    """
-    await best_effort("telegram.answer_failed", query.answer(text, show_alert=alert))
-
-
 async def strip_keyboard(bot: Bot, chat_id: int, message_id: int) -> None:
     """Remove the inline keyboard of an old prompt; failures are logged."""
     await best_effort(

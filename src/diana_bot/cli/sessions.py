@@ -18,8 +18,9 @@ from rich.console import Console
 from rich.table import Table
 
 from aiogram_durable import AuditEvent, SessionRecord
-from diana_bot.bootstrap import Container, build_container
+from diana_bot.composition import build_container
 from diana_bot.config import ConfigError, load_settings
+from diana_bot.container import Container
 from diana_bot.db.outages import is_outage
 from diana_bot.log_setup import configure_logging
 

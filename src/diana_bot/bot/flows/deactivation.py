@@ -7,32 +7,33 @@ nothing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
-from typing import Literal
 
-from aiogram import Bot, F, Router
-from aiogram.filters import StateFilter
+from aiogram import Bot, Router
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery
 
 from aiogram_durable import finish_flow
 from diana_bot.bot import keyboards
-from diana_bot.bot.callbacks import Flow
-from diana_bot.bot.handlers.flowkit import is_current, renders, token
-from diana_bot.bot.handlers.screens import show_channels, show_tariffs
+from diana_bot.bot.flows.base import AdminFlow, Notes, on_button, token
+from diana_bot.bot.menus import show_channels, show_tariffs
+from diana_bot.bot.replies import Event, Screen, prompt
 from diana_bot.bot.services import BotServices
-from diana_bot.bot.states import Deactivation
-from diana_bot.bot.ui import Event, Screen, answer, prompt
 from diana_bot.domain import DomainError
 
-router = Router(name=__name__)
-
-Target = Literal["tariff", "channel"]
+TARGETS = ("tariff", "channel")
 
 
-async def _back_to_list(
-    bot: Bot, event: Event, svc: BotServices, what: str, notes: tuple[str, ...]
-) -> None:
+class Deactivation(StatesGroup):
+    """🗑 Desactivar: confirm deactivating one tariff or channel (a one-step flow, so the
+    ✅ Confirmar button carries a session token like every other destructive action)."""
+
+    confirm = State()
+
+
+async def _back_to_list(bot: Bot, event: Event, svc: BotServices, what: str, notes: Notes) -> None:
     if what == "tariff":
         await show_tariffs(bot, event, svc, notes)
     else:
@@ -40,9 +41,14 @@ async def _back_to_list(
 
 
 async def start(
-    bot: Bot, event: Event, state: FSMContext, svc: BotServices, what: Target, item_id: int
+    bot: Bot, event: Event, state: FSMContext, svc: BotServices, args: Sequence[str]
 ) -> None:
-    """Ask whether to deactivate ``item_id``; a missing or inactive one is refused now."""
+    """``args``: tariff or channel, and its id. Asks first; a missing or inactive one is
+    refused now."""
+    if len(args) != 2 or args[0] not in TARGETS or not args[1].isdigit():
+        await _back_to_list(bot, event, svc, "tariff", (svc.tr("session.not_active"),))
+        return
+    what, item_id = args[0], int(args[1])
     try:
         if what == "tariff":
             tariff = await svc.tariffs.get(item_id)
@@ -61,10 +67,7 @@ async def start(
     await render(bot, event, state, svc, ())
 
 
-@renders(Deactivation.confirm.state)
-async def render(
-    bot: Bot, event: Event, state: FSMContext, svc: BotServices, notes: tuple[str, ...]
-) -> None:
+async def render(bot: Bot, event: Event, state: FSMContext, svc: BotServices, notes: Notes) -> None:
     data = await state.get_data()
     what, name = data["what"], escape(data["name"])
     text = svc.tr(f"{what}.deactivate_ask", name=name, title=name)
@@ -73,13 +76,7 @@ async def render(
     )
 
 
-@router.callback_query(StateFilter(Deactivation.confirm), Flow.filter(F.act == "confirm"))
-async def confirm(
-    query: CallbackQuery, callback_data: Flow, bot: Bot, state: FSMContext, svc: BotServices
-) -> None:
-    if not await is_current(query, callback_data, state, svc):
-        return
-    await answer(query)
+async def confirm(query: CallbackQuery, bot: Bot, state: FSMContext, svc: BotServices) -> None:
     data = await state.get_data()
     what, item_id = data["what"], data["id"]
     await finish_flow(state)
@@ -93,3 +90,17 @@ async def confirm(
         return
     done = svc.tr(f"{what}.deactivated", name=escape(name), title=escape(name))
     await _back_to_list(bot, query, svc, what, (done,))
+
+
+def _handlers(router: Router) -> None:
+    on_button(router, confirm, "confirm", Deactivation.confirm)
+
+
+FLOW = AdminFlow(
+    name="deactivation",
+    states=Deactivation,
+    steps={Deactivation.confirm: 1},
+    start=start,
+    render=render,
+    handlers=_handlers,
+)
