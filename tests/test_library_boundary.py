@@ -6,6 +6,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 import aiogram_durable
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,10 +26,11 @@ def _imports(folder: Path) -> list[tuple[Path, str, list[str]]]:
     return found
 
 
-def test_diana_imports_only_the_public_api() -> None:
+@pytest.mark.parametrize("folder", ["src/diana_bot", "packages/diana-devtools/src/diana_devtools"])
+def test_diana_imports_only_the_public_api(folder: str) -> None:
     wrong = [
         f"{path.relative_to(ROOT)}: {module} {names}"
-        for path, module, names in _imports(ROOT / "src" / "diana_bot")
+        for path, module, names in _imports(ROOT / folder)
         if module.startswith("aiogram_durable")
         and (
             module not in PUBLIC_MODULES
