@@ -76,6 +76,19 @@ class AdminFlow:
         return router
 
 
+def per_step(renderers: Mapping[State, Renderer], default: Renderer) -> Renderer:
+    """A flow's ``render`` from one renderer per step (``default`` for the others)."""
+    by_state = {state.state: renderer for state, renderer in renderers.items()}
+
+    async def render(
+        bot: Bot, event: Event, state: FSMContext, svc: BotServices, notes: Notes
+    ) -> None:
+        current = await state.get_state()
+        await by_state.get(current, default)(bot, event, state, svc, notes)
+
+    return render
+
+
 def title_of(svc: BotServices, session_type: str) -> str:
     """A session type's name as the admin reads it (``flow.fsm`` for plain aiogram
     states outside any flow)."""

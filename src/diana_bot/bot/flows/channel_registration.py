@@ -24,7 +24,7 @@ from aiogram.types import (
 from aiogram_durable import finish_flow, session_id_of
 from diana_bot.bot import keyboards
 from diana_bot.bot.callbacks import FlowButton
-from diana_bot.bot.flows.base import AdminFlow, Notes, on_button, token
+from diana_bot.bot.flows.base import AdminFlow, Notes, on_button, per_step, token
 from diana_bot.bot.replies import TELEGRAM_FAILURES, Event, Screen, failure_text, prompt, show
 from diana_bot.bot.services import BotServices
 from diana_bot.domain import ChannelAlreadyRegistered, DomainError, ValidationError
@@ -52,13 +52,6 @@ async def start(
     await state.set_state(ChannelRegistration.ref)
     await state.set_data({})
     await render_ref(bot, event, state, svc, ())
-
-
-async def render(bot: Bot, event: Event, state: FSMContext, svc: BotServices, notes: Notes) -> None:
-    if await state.get_state() == ChannelRegistration.confirm.state:
-        await render_confirm(bot, event, state, svc, notes)
-    else:
-        await render_ref(bot, event, state, svc, notes)
 
 
 async def render_ref(
@@ -246,6 +239,6 @@ FLOW = AdminFlow(
     states=ChannelRegistration,
     steps={ChannelRegistration.ref: 1, ChannelRegistration.confirm: 2},
     start=start,
-    render=render,
+    render=per_step({ChannelRegistration.confirm: render_confirm}, render_ref),
     handlers=_handlers,
 )

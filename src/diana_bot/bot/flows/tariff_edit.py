@@ -13,7 +13,7 @@ from aiogram.types import CallbackQuery, Message
 
 from aiogram_durable import cancel_flow, finish_flow
 from diana_bot.bot import keyboards
-from diana_bot.bot.flows.base import AdminFlow, Notes, on_button, token
+from diana_bot.bot.flows.base import AdminFlow, Notes, on_button, per_step, token
 from diana_bot.bot.menus import active_tariff, show_tariff, show_tariffs
 from diana_bot.bot.replies import Event, Screen, prompt, show
 from diana_bot.bot.services import BotServices
@@ -73,13 +73,6 @@ async def _tariff_or_end(
         await cancel_flow(state)
         await show(bot, event, Screen(svc.tr.error(exc), keyboards.back_to(svc.tr, "tariffs")))
         return None
-
-
-async def render(bot: Bot, event: Event, state: FSMContext, svc: BotServices, notes: Notes) -> None:
-    if await state.get_state() == TariffEdit.overwrite.state:
-        await render_overwrite(bot, event, state, svc, notes)
-    else:
-        await render_value(bot, event, state, svc, notes)
 
 
 async def render_value(
@@ -156,6 +149,6 @@ FLOW = AdminFlow(
     states=TariffEdit,
     steps={TariffEdit.value: 1, TariffEdit.overwrite: 2},
     start=start,
-    render=render,
+    render=per_step({TariffEdit.overwrite: render_overwrite}, render_value),
     handlers=_handlers,
 )
