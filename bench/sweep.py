@@ -47,8 +47,8 @@ from aiogram_durable import (
     Sweeper,
     SystemClock,
 )
-from aiogram_durable.codec import sqlite_time
 from aiogram_durable.durable import audit_engine
+from aiogram_durable.rows import sqlite_time
 from aiogram_durable.schema import events
 from aiogram_durable.urls import asyncpg_dsn, sqlite_path
 from bench import seed

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from aiogram_durable import LocalKeyLocks, PostgresSessionStore, SessionIsolation, SessionRecord
-from aiogram_durable.codec import sqlite_time
+from aiogram_durable.rows import sqlite_time
 from bench import seed, sweep
 from bench.configs import Target, diana_target, memory_target
 from bench.dispatch import run_pass

@@ -11,10 +11,10 @@ import asyncpg
 import pytest
 
 from aiogram_durable.clock import FakeClock
-from aiogram_durable.codec import sqlite_time
 from aiogram_durable.memory import MemorySessionStore
 from aiogram_durable.model import SessionKey
 from aiogram_durable.postgres import PostgresSessionStore
+from aiogram_durable.rows import sqlite_time
 from aiogram_durable.schema import upgrade as upgrade_async
 from aiogram_durable.sqlite import SqliteSessionStore
 from aiogram_durable.store import SessionStore

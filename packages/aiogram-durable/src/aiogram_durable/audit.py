@@ -17,8 +17,8 @@ from typing import Any, Literal, Protocol
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from aiogram_durable.codec import sqlite_time
 from aiogram_durable.logs import get_logger
+from aiogram_durable.rows import sqlite_time
 from aiogram_durable.schema import events
 
 log = get_logger(__name__)

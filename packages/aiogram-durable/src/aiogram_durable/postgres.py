@@ -15,7 +15,6 @@ from typing import Any, NoReturn
 import asyncpg
 
 from aiogram_durable.clock import Clock
-from aiogram_durable.codec import insert_values, session_from_row
 from aiogram_durable.expired import SWEEP_BACKLOG, ExpiredSessions, SweepRange
 from aiogram_durable.logs import get_logger
 from aiogram_durable.model import (
@@ -27,6 +26,7 @@ from aiogram_durable.model import (
     SessionRecord,
     VersionConflict,
 )
+from aiogram_durable.rows import insert_values, session_from_row
 from aiogram_durable.schema import KEYED_COLUMNS
 from aiogram_durable.store import SessionStore
 from aiogram_durable.urls import asyncpg_dsn

@@ -58,7 +58,6 @@ from redis.commands.core import AsyncScript
 from redis.exceptions import NoScriptError
 
 from aiogram_durable.clock import Clock
-from aiogram_durable.codec import session_from_row
 from aiogram_durable.logs import get_logger
 from aiogram_durable.model import (
     CorruptSession,
@@ -69,6 +68,7 @@ from aiogram_durable.model import (
     SessionRecord,
     VersionConflict,
 )
+from aiogram_durable.rows import session_from_row
 from aiogram_durable.store import SessionStore
 
 log = get_logger(__name__)

@@ -26,12 +26,6 @@ from datetime import datetime
 from typing import Any
 
 from aiogram_durable.clock import Clock
-from aiogram_durable.codec import (
-    insert_values,
-    parse_sqlite_time,
-    session_from_sqlite_row,
-    sqlite_time,
-)
 from aiogram_durable.expired import SWEEP_BACKLOG, ExpiredSessions, SweepRange
 from aiogram_durable.files import create_private_file
 from aiogram_durable.logs import get_logger
@@ -43,6 +37,12 @@ from aiogram_durable.model import (
     SessionNotFound,
     SessionRecord,
     VersionConflict,
+)
+from aiogram_durable.rows import (
+    insert_values,
+    parse_sqlite_time,
+    session_from_sqlite_row,
+    sqlite_time,
 )
 from aiogram_durable.schema import KEYED_COLUMNS
 from aiogram_durable.store import SessionStore
