@@ -37,6 +37,7 @@ from aiogram_durable.urls import is_sqlite
 from diana_bot.bot.dispatcher import DianaDispatcher
 from diana_bot.bot.flows import DEFAULT_FLOWS, Flows
 from diana_bot.bot.handlers import build_router, describe
+from diana_bot.bot.i18n import DianaI18n
 from diana_bot.bot.notifier import notify_expired
 from diana_bot.bot.services import BotServices
 from diana_bot.config import TELEGRAM_OFFICIAL_API, Settings
@@ -46,7 +47,6 @@ from diana_bot.db.engine import create_engine, create_sessionmaker
 from diana_bot.db.migrate import upgrade_async
 from diana_bot.domain import ChannelService, TariffService
 from diana_bot.metrics import Metrics
-from diana_bot.texts import Translator
 from diana_bot.web.server import build_web_app
 
 log = structlog.get_logger(__name__)
@@ -138,7 +138,8 @@ def build_services(container: Container) -> BotServices:
         tariffs=container.tariffs,
         sessions=container.sessions,
         admin_ids=settings.admin_ids,
-        tr=Translator(settings.locale),
+        # Each admin's Telegram language when Diana speaks it, else LOCALE.
+        i18n=DianaI18n(settings.locale),
     )
 
 

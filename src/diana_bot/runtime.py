@@ -16,6 +16,7 @@ from aiogram import Bot
 from aiogram.types import BotCommand
 
 from diana_bot.bot.flows import DEFAULT_FLOWS, Flows
+from diana_bot.bot.i18n import DianaI18n
 from diana_bot.bot.replies import TELEGRAM_FAILURES, best_effort, failure_text
 from diana_bot.composition import BotParts, build_bot_parts, build_web
 from diana_bot.config import Settings, require_webhook
@@ -27,21 +28,22 @@ log = structlog.get_logger(__name__)
 SHUTDOWN_GRACE_S = 30.0
 
 
-async def set_commands(bot: Bot, locale: str) -> None:
-    """Publish the command list; a failure is logged, never fatal."""
-    texts = {
-        "es": ("Panel de administración", "Cancelar la operación en curso"),
-        "en": ("Admin panel", "Cancel what is in progress"),
-    }[locale]
-    await best_effort(
-        "telegram.set_commands_failed",
-        bot.set_my_commands(
-            [
-                BotCommand(command="admin", description=texts[0]),
-                BotCommand(command="cancel", description=texts[1]),
+async def set_commands(bot: Bot, i18n: DianaI18n) -> None:
+    """Publish the command list in every language Diana speaks: ``LOCALE``'s as the
+    default list (what users of any other language see), each other language's for the
+    users whose Telegram speaks it. A failure is logged, never fatal."""
+    for locale in sorted(i18n.available_locales, key=lambda loc: loc != i18n.default_locale):
+        with i18n.use_locale(locale):
+            commands = [
+                BotCommand(command="admin", description=i18n.translator("command.admin")),
+                BotCommand(command="cancel", description=i18n.translator("command.cancel")),
             ]
-        ),
-    )
+        language = None if locale == i18n.default_locale else locale
+        await best_effort(
+            "telegram.set_commands_failed",
+            bot.set_my_commands(commands, language_code=language),
+            language=locale,
+        )
 
 
 class BotRuntime:
@@ -57,7 +59,7 @@ class BotRuntime:
         """Open the stores (migrating them), build the bot and start the sweeper."""
         parts = self.parts = await build_bot_parts(self.settings, flows=self.flows)
         log.info("bot.routers", tree=parts.dispatcher["router_tree"])
-        await set_commands(parts.bot, self.settings.locale)
+        await set_commands(parts.bot, parts.svc.i18n)
         parts.sweeper.start()
         # What start-up built lives for the whole run: keep the collector off it
         # (its full passes showed as multi-millisecond update pauses in the benchmark).

@@ -69,8 +69,10 @@ class Diana:
         chat_id: int | None = None,
         chat_type: str = "private",
         title: str | None = None,
+        language_code: str | None = "es",
     ) -> Chat:
-        """The chat of ``user_id`` with the bot (private unless told otherwise)."""
+        """The chat of ``user_id`` with the bot (private unless told otherwise), from an
+        app in ``language_code``."""
         return Chat(
             self.dispatcher,
             self.bot,
@@ -80,6 +82,7 @@ class Diana:
             chat_id=chat_id,
             chat_type=chat_type,
             title=title,
+            language_code=language_code,
         )
 
     async def open_sessions(self, user_id: int | None = None) -> list[SessionRecord]:
@@ -107,7 +110,16 @@ def flows() -> Flows:
 
 
 @pytest.fixture
-async def diana(tmp_path: Path, migrated_template: Path, flows: Flows) -> AsyncIterator[Diana]:
+def locale_setting() -> str:
+    """``LOCALE``: the language of anyone whose Telegram language Diana does not speak
+    (a test may parametrize it)."""
+    return "es"
+
+
+@pytest.fixture
+async def diana(
+    tmp_path: Path, migrated_template: Path, flows: Flows, locale_setting: str
+) -> AsyncIterator[Diana]:
     db = tmp_path / "diana.db"
     shutil.copyfile(migrated_template, db)
     settings = load_settings(
@@ -117,13 +129,13 @@ async def diana(tmp_path: Path, migrated_template: Path, flows: Flows) -> AsyncI
         database_url=f"sqlite+aiosqlite:///{db}",
         session_backend="sql",
         session_ttl_seconds=TTL_SECONDS,
-        locale="es",
+        locale=locale_setting,
     )
     clock = FakeClock()
     telegram = RecordingSession(KNOWN_CHATS)
     # The running bot's own wiring (composition root), on the recording Telegram.
     parts = await build_bot_parts(settings, flows=flows, clock=clock, bot_session=telegram)
-    await set_commands(parts.bot, settings.locale)
+    await set_commands(parts.bot, parts.svc.i18n)
     try:
         yield Diana(
             parts.container, parts.dispatcher, parts.bot, telegram, clock, parts.sweeper, db

@@ -10,18 +10,24 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from diana_bot.domain import Channel, Tariff
-from diana_bot.texts import t
+from diana_bot.domain import CURRENCY, Channel, Tariff
+from diana_bot.texts import translator_for
 from tests.bot.conftest import ADMIN, Diana
 from tests.support.bot_chat import Chat
 from tests.support.recording_bot import BotMessage, KnownChat, parse_html
 
-NOT_ACTIVE = t("session.not_active", "es")
+ES = translator_for("es")
+NOT_ACTIVE = ES("session.not_active")
 
 
 def tx(key: str, /, **params: object) -> str:
     """A text of the Spanish catalogue, as the bot sends it (HTML)."""
-    return t(key, "es", **params)
+    return ES(key, **params)
+
+
+def txn(key: str, count: int, /, **params: object) -> str:
+    """A plural text of the Spanish catalogue, its form for ``count``."""
+    return ES.plural(key, count, **params)
 
 
 def plain(key: str, /, **params: object) -> str:
@@ -29,6 +35,16 @@ def plain(key: str, /, **params: object) -> str:
     text, error = parse_html(tx(key, **params))
     assert error is None, error
     return text
+
+
+def price(value: str, locale: str = "es") -> str:
+    """A price as the bot shows it in ``locale`` (``10,00 US$``, ``US$10.00``)."""
+    return translator_for(locale).price(Decimal(value), CURRENCY)
+
+
+def duration(days: int, locale: str = "es") -> str:
+    """A duration as the bot shows it in ``locale`` (``30 días``, ``14 days (2 weeks)``)."""
+    return translator_for(locale).duration(days)
 
 
 # -- walks ---------------------------------------------------------------------------------

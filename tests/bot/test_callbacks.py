@@ -21,7 +21,7 @@ from diana_bot.bot.callbacks import FlowButton, Menu, Open, Resume, SessionsAct,
 from diana_bot.bot.flows import DEFAULT_FLOWS
 from diana_bot.domain import EDITABLE_FIELDS, Channel, Tariff
 from diana_bot.domain.ids import MAX_ROW_ID
-from diana_bot.texts import Translator
+from diana_bot.texts import Translator, translator_for
 
 NOW = datetime(2026, 12, 3, tzinfo=UTC)
 TOKEN = token_of(new_session_id())
@@ -84,7 +84,7 @@ def test_every_keyboard_button_fits_and_reads_back(locale: str) -> None:
     kinds: tuple[type[CallbackData], ...] = (Menu, Open, Start, FlowButton, Resume)
     by_prefix = {kind.__prefix__: kind for kind in kinds}
     seen = 0
-    for markup in _markups(Translator(locale)):
+    for markup in _markups(translator_for(locale)):
         for row in markup.inline_keyboard:
             for button in row:
                 data = button.callback_data

@@ -9,6 +9,7 @@ from tests.bot.steps import (
     NOT_ACTIVE,
     open_channel,
     open_tariff,
+    price,
     seed_channel,
     seed_tariff,
     session_of,
@@ -39,7 +40,7 @@ async def test_deactivate_a_tariff(diana: Diana, admin: Chat) -> None:
         f"{tx('tariff.deactivated', name='Plata &lt;1&gt;')}\n\n{tx('menu.tariffs')}"
     )
     # No longer listed.
-    assert admin.labels == ["Oro · 20.00 USD · 30d", "➕ Crear Tarifa", "⬅ Volver"]
+    assert admin.labels == [f"Oro · {price('20.00')} · 30d", "➕ Crear Tarifa", "⬅ Volver"]
     assert not (await diana.container.tariffs.get(plata.id)).is_active
     assert await session_of(diana) is None
 

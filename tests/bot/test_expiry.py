@@ -18,6 +18,7 @@ from tests.bot.steps import (
     session_of,
     step_of,
     tx,
+    txn,
 )
 from tests.support.bot_chat import Chat
 
@@ -81,9 +82,7 @@ async def test_a_flow_expires_at_its_ttl_and_the_admin_is_told(
     assert turn.alert == NOT_ACTIVE
 
     assert await diana.sweep() == 1
-    assert admin.last.html == tx(
-        "session.expired", flow=tx(f"flow.{session_type}"), minutes=MINUTES
-    )
+    assert admin.last.html == txn("session.expired", MINUTES, flow=tx(f"flow.{session_type}"))
     # The last prompt's keyboard is gone.
     assert diana.telegram.message(ADMIN, prompt.message_id).labels == []
     trail = [
@@ -121,9 +120,7 @@ async def test_an_answer_after_expiry_is_not_read_as_the_step(diana: Diana, admi
     assert await session_of(diana) is None
     # The sweeper still tells what expired.
     assert await diana.sweep() == 1
-    assert admin.last.html == tx(
-        "session.expired", flow=tx("flow.tariff_creation"), minutes=MINUTES
-    )
+    assert admin.last.html == txn("session.expired", MINUTES, flow=tx("flow.tariff_creation"))
 
 
 async def test_the_resume_question_of_an_expired_flow_is_stale(diana: Diana, admin: Chat) -> None:

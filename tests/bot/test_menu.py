@@ -5,17 +5,24 @@ from __future__ import annotations
 import pytest
 
 from tests.bot.conftest import NOT_ADMIN_CHANNEL, VIP_CHANNEL, VIP_CHANNEL_2, Diana
-from tests.bot.steps import NOT_ACTIVE, plain, seed_channel, seed_tariff, tx
+from tests.bot.steps import NOT_ACTIVE, plain, price, seed_channel, seed_tariff, tx
 from tests.support.bot_chat import Chat
 
 ROOT_BUTTONS = ["💎 VIP", "⚙ Configuración Global", "🧹 Sesiones"]
 
 
-async def test_start_up_publishes_the_commands(diana: Diana) -> None:
-    (call,) = diana.telegram.calls("setMyCommands")
-    assert call.params["commands"] == [
+async def test_start_up_publishes_the_commands_in_each_language(diana: Diana) -> None:
+    # LOCALE's list is the default (any other language sees it); English users get theirs.
+    default, english = diana.telegram.calls("setMyCommands")
+    assert default.params.get("language_code") is None
+    assert default.params["commands"] == [
         {"command": "admin", "description": "Panel de administración"},
         {"command": "cancel", "description": "Cancelar la operación en curso"},
+    ]
+    assert english.params["language_code"] == "en"
+    assert english.params["commands"] == [
+        {"command": "admin", "description": "Admin panel"},
+        {"command": "cancel", "description": "Cancel what is in progress"},
     ]
 
 
@@ -83,18 +90,18 @@ async def test_the_tariff_list_and_a_tariff(diana: Diana, admin: Chat) -> None:
     assert admin.last.html == tx("menu.tariffs")
     # Active tariffs only, oldest first: name · price · days.
     assert admin.labels == [
-        "Oro <mensual> · 29.99 USD · 30d",
-        "Plata · 10.00 USD · 365d",
+        f"Oro <mensual> · {price('29.99')} · 30d",
+        f"Plata · {price('10.00')} · 365d",
         "➕ Crear Tarifa",
         "⬅ Volver",
     ]
 
-    await admin.press("Oro <mensual> · 29.99 USD · 30d")
+    await admin.press(f"Oro <mensual> · {price('29.99')} · 30d")
     # What the admin typed is escaped: shown as typed, never as markup.
     assert admin.last.html == tx(
         "tariff.details",
         name="Oro &lt;mensual&gt;",
-        price="29.99 USD",
+        price=price("29.99"),
         duration="30 días",
         description="Todo &lt;incluido&gt;",
     )
@@ -110,7 +117,7 @@ async def test_the_tariff_list_and_a_tariff(diana: Diana, admin: Chat) -> None:
     await admin.press("⬅ Volver")
     assert admin.last.html == tx("menu.tariffs")
 
-    await admin.press("Plata · 10.00 USD · 365d")
+    await admin.press(f"Plata · {price('10.00')} · 365d")
     assert "Duración: 365 días (1 año)" in admin.last_text
     assert f"Descripción: {tx('tariff.no_description')}" in admin.last_text
 

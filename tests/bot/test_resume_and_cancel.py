@@ -13,6 +13,7 @@ from tests.bot.steps import (
     open_add_channel,
     open_create_tariff,
     open_tariff,
+    price,
     seed_channel,
     seed_tariff,
     session_of,
@@ -178,13 +179,23 @@ async def _start_create(admin: Chat, menu: BotMessage) -> None:
 
 async def _start_edit(admin: Chat, menu: BotMessage) -> None:
     await _walk(
-        admin, menu, "💎 VIP", "🏷 Gestionar Tarifas", "Plata · 10.00 USD · 30d", "📝 Editar Nombre"
+        admin,
+        menu,
+        "💎 VIP",
+        "🏷 Gestionar Tarifas",
+        f"Plata · {price('10.00')} · 30d",
+        "📝 Editar Nombre",
     )
 
 
 async def _start_deactivate_tariff(admin: Chat, menu: BotMessage) -> None:
     await _walk(
-        admin, menu, "💎 VIP", "🏷 Gestionar Tarifas", "Plata · 10.00 USD · 30d", "🗑 Desactivar"
+        admin,
+        menu,
+        "💎 VIP",
+        "🏷 Gestionar Tarifas",
+        f"Plata · {price('10.00')} · 30d",
+        "🗑 Desactivar",
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.bot.conftest import ADMIN, OTHER_ADMIN, Diana
-from tests.bot.steps import NOT_ACTIVE, open_add_channel, session_of, tx
+from tests.bot.steps import NOT_ACTIVE, open_add_channel, session_of, tx, txn
 from tests.support.bot_chat import Chat
 from tests.support.recording_bot import BotMessage
 
@@ -67,7 +67,7 @@ async def test_clear_one_tells_its_owner_and_strips_their_keyboard(
     await _monitor(admin)
     turn = await admin.press(CLEAR_THEIRS)
     assert turn.answer is not None
-    assert (turn.answer.text, turn.answer.show_alert) == (tx("sessions.cleared", count=1), False)
+    assert (turn.answer.text, turn.answer.show_alert) == (txn("sessions.cleared", 1), False)
     assert admin.last.html.endswith(tx("sessions.none"))
     assert await session_of(diana, OTHER_ADMIN) is None
 
@@ -113,7 +113,7 @@ async def test_clear_all_asks_first(diana: Diana, admin: Chat, other_admin: Chat
     await open_add_channel(other_admin)
     await admin.press("🧹 Sesiones", on=menu)
     await admin.press("🧹 Cerrar todas")
-    assert admin.last.html == tx("sessions.clear_all_ask", count=2)
+    assert admin.last.html == txn("sessions.clear_all_ask", 2)
     assert admin.labels == ["✅ Confirmar", "❌ Cancelar"]
     # ❌ Cancelar goes back to the list: nothing closed.
     await admin.press("❌ Cancelar")
@@ -122,7 +122,7 @@ async def test_clear_all_asks_first(diana: Diana, admin: Chat, other_admin: Chat
 
     await admin.press("🧹 Cerrar todas")
     turn = await admin.press("✅ Confirmar")
-    assert turn.answer is not None and turn.answer.text == tx("sessions.cleared", count=2)
+    assert turn.answer is not None and turn.answer.text == txn("sessions.cleared", 2)
     assert admin.last.html.endswith(tx("sessions.none"))
     assert await diana.open_sessions() == []
     # Only the other admin is told.

@@ -11,6 +11,7 @@ from tests.bot.conftest import OTHER_ADMIN, VIP_CHANNEL, Diana
 from tests.bot.steps import (
     NOT_ACTIVE,
     open_tariff,
+    price,
     seed_channel,
     seed_tariff,
     session_of,
@@ -27,7 +28,7 @@ async def _tariff(diana: Diana) -> Tariff:
 
 def details(
     name: str = "Plata",
-    price: str = "10.00 USD",
+    price: str = price("10.00"),
     duration: str = "30 días",
     description: str | None = None,
 ) -> str:
@@ -46,10 +47,10 @@ def details(
         (
             "✏ Editar Precio",
             "price",
-            "10.00 USD",
+            price("10.00"),
             "12,50",
             Decimal("12.50"),
-            {"price": "12.50 USD"},
+            {"price": price("12.50")},
         ),
         (
             "⏰ Editar Duración",
@@ -121,7 +122,14 @@ async def test_a_dash_empties_the_description(diana: Diana, admin: Chat) -> None
 @pytest.mark.parametrize(
     ("button", "field", "current", "typed", "key", "params"),
     [
-        ("✏ Editar Precio", "price", "10.00 USD", "diez", "error.price.invalid", {"value": "diez"}),
+        (
+            "✏ Editar Precio",
+            "price",
+            price("10.00"),
+            "diez",
+            "error.price.invalid",
+            {"value": "diez"},
+        ),
         (
             "⏰ Editar Duración",
             "duration_days",
@@ -176,14 +184,14 @@ async def test_a_concurrent_change_asks_before_overwriting(
     assert (await diana.container.tariffs.get(tariff.id)).price == Decimal("20")
 
     await admin.send("15")
-    assert admin.last.html == tx("edit.conflict", name="Plata", current="20.00 USD", new="15")
+    assert admin.last.html == tx("edit.conflict", name="Plata", current=price("20.00"), new="15")
     assert admin.labels == ["✅ Confirmar", "❌ Cancelar"]
     assert await step_of(diana) == ("tariff_edit", "overwrite")
     # Never overwritten silently.
     assert (await diana.container.tariffs.get(tariff.id)).price == Decimal("20")
 
     await admin.press("✅ Confirmar")
-    assert admin.last.html == f"{tx('edit.saved')}\n\n{details(price='15.00 USD')}"
+    assert admin.last.html == f"{tx('edit.saved')}\n\n{details(price=price('15.00'))}"
     saved = await diana.container.tariffs.get(tariff.id)
     assert (saved.price, saved.version) == (Decimal("15"), tariff.version + 2)
     assert await session_of(diana) is None
@@ -273,7 +281,7 @@ async def test_text_at_the_overwrite_question_is_not_a_new_value(diana: Diana, a
     before = await session_of(diana)
     await admin.send("16")
     assert admin.last.html.endswith(
-        tx("edit.conflict", name="Plata", current="20.00 USD", new="15")
+        tx("edit.conflict", name="Plata", current=price("20.00"), new="15")
     )
     after = await session_of(diana)
     # Showing the question again re-reads the tariff (and stores the version it shows).

@@ -17,7 +17,7 @@ from diana_bot.domain import (
     NotFound,
     ValidationError,
 )
-from diana_bot.texts import error_text
+from diana_bot.texts import translator_for
 
 CHAT = -1001234567890
 OTHER_CHAT = -1009876543210
@@ -97,7 +97,7 @@ async def test_registering_a_chat_twice_is_a_domain_error(channels: ChannelServi
 
     assert info.value.code == "channel.already_registered"
     assert info.value.existing_id == first.id
-    assert str(first.id) in error_text(info.value, "es")
+    assert str(first.id) in translator_for("es").error(info.value)
     assert await channels.list(active_only=False) == [first]
 
 

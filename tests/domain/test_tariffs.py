@@ -25,7 +25,7 @@ from diana_bot.domain import (
     TariffVersionConflict,
     ValidationError,
 )
-from diana_bot.texts import error_text
+from diana_bot.texts import translator_for
 
 ADMIN = 42
 
@@ -140,7 +140,7 @@ async def test_create_on_a_free_channel_is_refused(
         await tariffs.create(free.id, "Plan", "10", 30)
 
     assert info.value.code == "channel.not_vip"
-    assert str(free.id) in error_text(info.value, "es")
+    assert str(free.id) in translator_for("es").error(info.value)
 
 
 async def test_create_on_an_inactive_channel_is_refused(

@@ -27,8 +27,12 @@ _DATE = int(datetime(2026, 12, 3, 12, 0, tzinfo=UTC).timestamp())
 _SCREEN_METHODS = frozenset({"sendMessage", "editMessageText", "editMessageReplyMarkup"})
 
 
-def user_json(user_id: int, first_name: str) -> dict[str, Any]:
-    return {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "es"}
+def user_json(user_id: int, first_name: str, language_code: str | None = "es") -> dict[str, Any]:
+    """A Telegram user; ``language_code`` None: Telegram did not send one."""
+    user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
+    if language_code is not None:
+        user["language_code"] = language_code
+    return user
 
 
 def text_message(
@@ -174,7 +178,8 @@ class Turn:
 
 
 class Chat:
-    """One user's chat with the bot (their private chat unless told otherwise)."""
+    """One user's chat with the bot (their private chat unless told otherwise), from a
+    Telegram app set to ``language_code`` (None: Telegram sends no language)."""
 
     def __init__(
         self,
@@ -187,13 +192,14 @@ class Chat:
         chat_id: int | None = None,
         chat_type: str = "private",
         title: str | None = None,
+        language_code: str | None = "es",
     ) -> None:
         self.dispatcher = dispatcher
         self.bot = bot
         self.telegram = telegram
         self.user_id = user_id
         self.chat_id = user_id if chat_id is None else chat_id
-        self.sender = user_json(user_id, first_name)
+        self.sender = user_json(user_id, first_name, language_code)
         if chat_type == "private":
             self.chat: dict[str, Any] = {"id": self.chat_id, "type": "private"}
             self.chat["first_name"] = first_name

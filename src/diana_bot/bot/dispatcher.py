@@ -1,5 +1,5 @@
-"""The Dispatcher with what wraps every update: the admin gate, timing, outages, errors,
-in-flight tracking.
+"""The Dispatcher with what wraps every update: the sender's language, the admin gate,
+timing, outages, errors, in-flight tracking.
 
 No update ever raises to aiogram: in webhook mode a raise is a 500 and Telegram sends
 the same update again, forever. An outage answers "try again"; any other exception is
@@ -15,9 +15,10 @@ from typing import Any
 
 import structlog
 from aiogram import Bot, Dispatcher
-from aiogram.types import Update
+from aiogram.types import TelegramObject, Update
 
 from aiogram_durable import UpdatesInHand
+from diana_bot.bot.i18n import UserLanguage
 from diana_bot.bot.middlewares.auth import AdminGate, Verdict
 from diana_bot.bot.replies import Screen, best_effort, send
 from diana_bot.bot.services import BotServices
@@ -28,9 +29,10 @@ log = structlog.get_logger(__name__)
 
 
 class DianaDispatcher(Dispatcher):
-    """aiogram's Dispatcher, plus: the admin gate before any store access, per-update
-    metrics, an answer when a store is down or a handler failed (instead of silence or a
-    redelivery loop), and a count of updates in flight for clean shutdown."""
+    """aiogram's Dispatcher, plus: the sender's language for the whole update, the admin
+    gate before any store access, per-update metrics, an answer when a store is down or a
+    handler failed (instead of silence or a redelivery loop), and a count of updates in
+    flight for clean shutdown."""
 
     def __init__(
         self,
@@ -46,9 +48,19 @@ class DianaDispatcher(Dispatcher):
         self.gate = gate or AdminGate(svc.admin_ids)
         self.metrics = metrics
         self.on_outage = on_outage
+        self.language = UserLanguage(svc.i18n)
         self._in_hand = UpdatesInHand()
 
     async def feed_update(self, bot: Bot, update: Update, **kwargs: Any) -> Any:
+        # The language first: the refusal, the outage answer and every handler speak it.
+        return await self.language(self._feed_localized, update, {**kwargs, "bot": bot})
+
+    async def _feed_localized(self, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        bot: Bot = data.pop("bot")
+        return await self._feed(bot, event, **data)
+
+    async def _feed(self, bot: Bot, update: Update, **kwargs: Any) -> Any:
         verdict = self.gate.check(update)
         if verdict.outcome != "pass":
             await self._refuse(bot, update, verdict)

@@ -7,7 +7,6 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from diana_bot.bot.callbacks import FlowButton, Menu, Open, Resume, Start
 from diana_bot.domain import Channel, Tariff
-from diana_bot.domain.parsing import format_price
 from diana_bot.texts import Translator
 
 # A keyboard lists at most this many items; Telegram allows 100 buttons.
@@ -40,7 +39,8 @@ def vip(tr: Translator) -> InlineKeyboardMarkup:
 def tariffs(tr: Translator, items: list[Tariff]) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for tariff in items[:MAX_LIST]:
-        label = f"{tariff.name[:40]} · {format_price(tariff.price)} · {tariff.duration_days}d"
+        price = tr.price(tariff.price, tariff.currency)
+        label = f"{tariff.name[:40]} · {price} · {tariff.duration_days}d"
         builder.row(_btn(label, Open(what="tariff", id=tariff.id).pack()))
     builder.row(_btn(tr("btn.create_tariff"), Start(flow="tariff_creation").pack()))
     builder.row(_btn(tr("btn.back"), Menu(to="vip").pack()))

@@ -12,7 +12,7 @@ from aiogram import Bot
 from diana_bot.bot import keyboards
 from diana_bot.bot.replies import Event, Screen, show
 from diana_bot.bot.services import BotServices
-from diana_bot.domain import DomainError, format_duration, format_price
+from diana_bot.domain import DomainError
 from diana_bot.domain.channels import Channel
 from diana_bot.domain.tariffs import Tariff
 
@@ -41,8 +41,8 @@ def tariff_text(svc: BotServices, item: Tariff) -> str:
     return svc.tr(
         "tariff.details",
         name=escape(item.name),
-        price=format_price(item.price, item.currency),
-        duration=format_duration(item.duration_days, svc.tr.locale),
+        price=svc.tr.price(item.price, item.currency),
+        duration=svc.tr.duration(item.duration_days),
         description=escape(item.description)
         if item.description
         else svc.tr("tariff.no_description"),

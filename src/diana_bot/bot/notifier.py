@@ -1,4 +1,9 @@
-"""Telling an admin that their flow ended without them: expired, or cleared by another."""
+"""Telling an admin that their flow ended without them: expired, or cleared by another.
+
+Neither notice answers an update of the session's owner, so neither knows their Telegram
+language: each is written in the language the owner's prompts were last shown in (noted
+on the steps, see ``replies.prompt``), else ``LOCALE``.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from aiogram import Bot
 
 from aiogram_durable import SessionRecord
 from diana_bot.bot.flows.base import title_of
+from diana_bot.bot.i18n import LANGUAGE_NOTE
 from diana_bot.bot.replies import PROMPT_KEY, Screen, send, strip_keyboard
 from diana_bot.bot.services import BotServices
 
@@ -26,20 +32,14 @@ async def notify_expired(bot: Bot, svc: BotServices, session: SessionRecord) -> 
     ttl = svc.sessions.ttl_of(session.session_type)
     minutes = max(1, math.ceil(ttl.total_seconds() / 60))
     await _strip_prompt(bot, svc, session)
-    await send(
-        bot,
-        session.key.chat_id,
-        Screen(
-            svc.tr("session.expired", flow=title_of(svc, session.session_type), minutes=minutes)
-        ),
-    )
+    with svc.i18n.speaking(await svc.sessions.latest_note(session.id, LANGUAGE_NOTE)):
+        text = svc.tr.plural("session.expired", minutes, flow=title_of(svc, session.session_type))
+    await send(bot, session.key.chat_id, Screen(text))
 
 
 async def notify_cleared(bot: Bot, svc: BotServices, session: SessionRecord) -> None:
     """Tell the owner of a session an admin cleared, and strip its keyboard."""
     await _strip_prompt(bot, svc, session)
-    await send(
-        bot,
-        session.key.chat_id,
-        Screen(svc.tr("session.cleared_by_admin", flow=title_of(svc, session.session_type))),
-    )
+    with svc.i18n.speaking(await svc.sessions.latest_note(session.id, LANGUAGE_NOTE)):
+        text = svc.tr("session.cleared_by_admin", flow=title_of(svc, session.session_type))
+    await send(bot, session.key.chat_id, Screen(text))

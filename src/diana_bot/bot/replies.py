@@ -24,6 +24,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from aiogram_durable import note_step
+from diana_bot.bot.i18n import LANGUAGE_NOTE, current_language
 
 log = structlog.get_logger(__name__)
 
@@ -104,14 +105,17 @@ async def send(bot: Bot, chat_id: int, screen: Screen) -> Message | None:
 
 
 async def prompt(bot: Bot, event: Event, state: FSMContext, screen: Screen) -> None:
-    """Show a flow's prompt and remember it, so its keyboard can be stripped on expiry.
+    """Show a flow's prompt and remember it, so its keyboard can be stripped on expiry,
+    and the language it was shown in, for the notices sent outside any update.
 
-    The id is noted on the step's audit event, not in the session data: that would
+    Both are noted on the step's audit event, not in the session data: that would
     write the session a second time (the step was flushed before the prompt was sent).
     """
     message = await show(bot, event, screen)
     if message is not None:
-        await note_step(state, **{PROMPT_KEY: message.message_id})
+        await note_step(
+            state, **{PROMPT_KEY: message.message_id, LANGUAGE_NOTE: current_language()}
+        )
 
 
 async def strip_keyboard(bot: Bot, chat_id: int, message_id: int) -> None:

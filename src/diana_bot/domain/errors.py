@@ -1,16 +1,18 @@
 """Domain errors: a dotted code plus parameters; the texts catalogue renders them.
 
-The domain renders no sentence in any language: handlers show ``tr.error(err)`` (or
-``texts.error_text(err, locale)``), built from ``code`` and ``params`` alone, and
-``str(err)`` is the code and parameters as they are, for logs and tracebacks.
+The domain renders no sentence in any language: handlers show ``tr.error(err)``, built
+from ``code`` and ``params`` alone (a ``Decimal`` parameter is an amount of money in the
+error's ``currency`` parameter, written the admin's way), and ``str(err)`` is the code and
+parameters as they are, for logs and tracebacks.
 """
 
 from __future__ import annotations
 
 from diana_bot.db.records import Tariff
 
-# Every code a DomainError may carry. Each one has an ``error.<code>`` key in texts/es.py
-# and texts/en.py (a test checks both), so no error ever reaches a user untranslated.
+# Every code a DomainError may carry. Each one has an ``error.<code>`` text in every
+# catalogue of texts/locales (a test checks them all), so no error reaches a user
+# untranslated.
 ERROR_CODES: frozenset[str] = frozenset(
     {
         "price.empty",

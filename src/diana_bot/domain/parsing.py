@@ -1,7 +1,15 @@
-"""Parsers for what admins type, and the display helpers that round-trip through them.
+"""Parsers for what admins type.
 
 Every parser is a pure function that returns a clean value or raises ``ValidationError``;
 nothing else escapes, whatever the input (a property test checks this).
+
+The domain shows nothing: how a price or a duration is written for an admin is
+``diana_bot.texts`` (catalogues and CLDR formatting). What the parsers accept includes
+everything the bot shows, in every language it speaks, because an admin copies a value
+from the screen into a prompt: so the input vocabulary — the unit words of both
+languages, the currency markers, the number forms — stays here with the parser, and a
+property test in tests/domain checks every valid value round-trips through the texts'
+formatting in each language.
 """
 
 from __future__ import annotations
@@ -31,35 +39,25 @@ _CURRENCY_SUFFIX = re.compile(r"\s*(?:US\$|USD|\$)\Z", re.IGNORECASE)
 # ASCII digits only: ``\d`` and Decimal() would also take Arabic-Indic and other digits.
 _PRICE_NUMBER = re.compile(r"([0-9]+)(?:[.,]([0-9]+))?")
 _PRICE_GROUPED = re.compile(r"[0-9]+(?:[.,][0-9]+)+")
+# A price of 1000 or more as the bot shows it (CLDR): groups of three digits after one
+# mark, two decimals after the other. Both marks, so nothing is ambiguous.
+_PRICE_CLDR = re.compile(
+    r"(?P<whole>[1-9][0-9]{0,2}(?:,[0-9]{3})+)\.(?P<cents>[0-9]{2})"
+    r"|(?P<whole_es>[1-9][0-9]{0,2}(?:\.[0-9]{3})+),(?P<cents_es>[0-9]{2})"
+)
 
 _DURATION = re.compile(r"([0-9]+)(?:[.,]([0-9]+))?\s*(\w*)")
 # Enough digits for any valid duration (3650) plus slack; more is "too long", not int().
 _MAX_DURATION_DIGITS = 6
+# The unit words of both languages, singular and plural, with and without accents: what
+# admins type and what texts/ shows ("30 días", "14 days (2 weeks)").
 _DAYS_PER_UNIT: dict[str, int] = {
     **dict.fromkeys(("", "d", "dia", "día", "dias", "días", "day", "days"), 1),
     **dict.fromkeys(("w", "sem", "semana", "semanas", "week", "weeks"), 7),
     **dict.fromkeys(("m", "mes", "meses", "month", "months"), 30),
     **dict.fromkeys(("y", "año", "años", "ano", "anos", "year", "years"), 365),
 }
-# Display words live here, not in texts/, because format_duration() must stay parseable.
-_UNIT_WORDS: dict[str, dict[int, tuple[str, str]]] = {
-    "es": {
-        365: ("año", "años"),
-        30: ("mes", "meses"),
-        7: ("semana", "semanas"),
-        1: ("día", "días"),
-    },
-    "en": {
-        365: ("year", "years"),
-        30: ("month", "months"),
-        7: ("week", "weeks"),
-        1: ("day", "days"),
-    },
-}
-
-# Units that are an exact number of days, largest first (see format_duration).
-_EXACT_EQUIVALENTS = (365, 7)
-# What format_duration prints: "365 días (1 año)"; the bracket must agree with the days.
+# What the bot shows for a duration: "365 días (1 año)"; the bracket must agree.
 _WITH_EQUIVALENT = re.compile(r"([^()]+?)\s*\(([^()]+)\)")
 
 _USERNAME_MIN = 5
@@ -77,13 +75,17 @@ def parse_price(text: str) -> Decimal:
     """Parse a price in USD.
 
     Accepted: ``29.99``, ``29,99``, ``$29.99``, ``USD 10``, ``10 usd``, ``15``, ``0``. The
-    currency marker (``$``, ``US$``, ``USD``) may come first or last, once.
+    currency marker (``$``, ``US$``, ``USD``) may come first or last, once. What the bot
+    shows reads back: ``29,99 US$``, ``1.500,00 US$`` (Spanish), ``US$1,500.00``
+    (English).
 
-    Separators: there are no thousands separators. A single ``.`` or ``,`` is the decimal
-    mark. Exactly three digits after it with a short integer part (``1.500``, ``2,000``)
-    is rejected as ambiguous, because a Spanish-speaking admin may mean 1500; more than
-    one separator (``1,000.50``) is rejected as a thousands separator. Exponents, NaN,
-    infinity and non-ASCII digits are rejected.
+    Separators: a single ``.`` or ``,`` is the decimal mark. Exactly three digits after
+    it with a short integer part (``1.500``, ``2,000``) is rejected as ambiguous, because
+    a Spanish-speaking admin may mean 1500. Two marks are read only in the bot's own
+    form: groups of three after one mark and two decimals after the other
+    (``1.500,00``, ``1,500.00``); any other use of two (``1,000.5``, ``1.000.000``) is
+    rejected as a thousands separator. Exponents, NaN, infinity and non-ASCII digits are
+    rejected.
 
     Args:
         text: What the admin typed.
@@ -107,11 +109,16 @@ def parse_price(text: str) -> Decimal:
     if not negative:
         negative, s = _strip_minus(s)
     number = _PRICE_NUMBER.fullmatch(s)
-    if number is None:
+    grouped = _PRICE_CLDR.fullmatch(s) if number is None else None
+    if grouped is not None:
+        whole = (grouped["whole"] or grouped["whole_es"]).replace(",", "").replace(".", "")
+        fraction = grouped["cents"] or grouped["cents_es"]
+    elif number is None:
         if _PRICE_GROUPED.fullmatch(s):
             raise ValidationError("price.thousands_separator", value=_preview(text.strip()))
         raise ValidationError("price.invalid", value=_preview(text.strip()))
-    whole, fraction = number.group(1), number.group(2) or ""
+    else:
+        whole, fraction = number.group(1), number.group(2) or ""
     if len(fraction) == 3 and len(whole) <= 3 and not whole.startswith("0"):
         raise ValidationError("price.ambiguous_separator", value=s, thousands=whole + fraction)
     if len(fraction) > PRICE_DECIMALS:
@@ -121,10 +128,10 @@ def parse_price(text: str) -> Decimal:
     # Decide "too large" on the digits: quantize() would raise InvalidOperation on a
     # whole part longer than the decimal context's 28 digits of precision.
     if len(whole.lstrip("0")) > _MAX_PRICE_DIGITS:
-        raise ValidationError("price.too_large", max=format_price(MAX_PRICE))
+        raise ValidationError("price.too_large", max=MAX_PRICE, currency=CURRENCY)
     value = Decimal(f"{whole}.{fraction or '0'}").quantize(_CENT)
     if value > MAX_PRICE:
-        raise ValidationError("price.too_large", max=format_price(MAX_PRICE))
+        raise ValidationError("price.too_large", max=MAX_PRICE, currency=CURRENCY)
     return value
 
 
@@ -140,17 +147,12 @@ def check_price(value: Decimal) -> Decimal:
         raise ValidationError("price.negative")
     # Range first: quantize() raises InvalidOperation on huge values such as 1E+30.
     if value > MAX_PRICE:
-        raise ValidationError("price.too_large", max=format_price(MAX_PRICE))
+        raise ValidationError("price.too_large", max=MAX_PRICE, currency=CURRENCY)
     cents = value.quantize(_CENT)
     if cents != value:
         raise ValidationError("price.too_many_decimals", max_decimals=PRICE_DECIMALS)
     # copy_abs() turns Decimal("-0") into 0.00 rather than "-0.00".
     return cents.copy_abs()
-
-
-def format_price(value: Decimal, currency: str = CURRENCY) -> str:
-    """Render a price for display, e.g. ``29.99 USD``; :func:`parse_price` reads it back."""
-    return f"{value.quantize(_CENT):f} {currency}"
 
 
 def parse_duration(text: str) -> int:
@@ -159,6 +161,8 @@ def parse_duration(text: str) -> int:
     Accepted: a whole number with an optional unit, case-insensitive: days (``30``,
     ``30d``, ``30 días``, ``30 dias``, ``1 day``), weeks (``2 semanas``, ``2w``: 7 days),
     months (``1 mes``, ``3 meses``, ``1m``: 30 days), years (``1 año``, ``1y``: 365 days).
+    What the bot shows reads back too, an exact equivalent in brackets included
+    (``365 días (1 año)``, ``14 days (2 weeks)``), as long as both halves agree.
 
     Returns:
         The number of days, 1 to 3650 inclusive.
@@ -211,26 +215,6 @@ def check_duration(days: int) -> int:
     if days > MAX_DURATION_DAYS:
         raise ValidationError("duration.too_long", max=MAX_DURATION_DAYS)
     return days
-
-
-def format_duration(days: int, locale: str = "es") -> str:
-    """Render days as the admin typed and the database stores them, with an exact
-    equivalent in brackets where there is one: ``30 días``, ``14 días (2 semanas)``,
-    ``365 días (1 año)``.
-
-    Months are never an equivalent: a month is not 30 days on the calendar, so "1 mes"
-    would say something the tariff does not do. :func:`parse_duration` reads the result
-    back to the same number of days.
-    """
-    words = _UNIT_WORDS.get(locale, _UNIT_WORDS["es"])
-    one_day, many_days = words[1]
-    shown = f"{days} {one_day if days == 1 else many_days}"
-    for size in _EXACT_EQUIVALENTS:
-        if days >= size and days % size == 0:
-            count = days // size
-            one, many = words[size]
-            return f"{shown} ({count} {one if count == 1 else many})"
-    return shown
 
 
 def parse_name(text: str) -> str:

@@ -1,91 +1,60 @@
-"""User-facing texts: Spanish by default, English as the second language.
+"""User-facing texts: gettext catalogues in Spanish (the default) and English, and numbers
+written by CLDR's rules for each language.
 
-Look-ups fall back from the requested language to Spanish, then to the key itself, so a
-missing translation shows something readable instead of crashing a handler.
+What is here, and what is not:
+
+- ``locales/<lang>/LC_MESSAGES/diana.po`` are the texts, the files translators edit;
+  the ``.mo`` beside each is compiled from it (``scripts/i18n compile``; a test fails
+  when one is out of date). A msgid is the text's key (``menu.root``), the msgstr what
+  the admin reads. Texts that show a count are plural entries (``msgid_plural``), one
+  form per CLDR plural category of the language.
+- ``Translator`` (``svc.tr`` in handlers): a text, a plural, a price, a duration or a
+  domain error's message, in whatever language is current.
+- ``formatting``: prices through Babel's CLDR data, and what a duration shows.
+- Not here: choosing the language. That needs the Telegram update, and this package
+  imports no Telegram library (``tests/test_architecture.py``): aiogram's I18n core and
+  the middleware that picks each update's language live in ``diana_bot.bot.i18n``.
+
+Why aiogram's own gettext i18n (``aiogram.utils.i18n``) with Babel, and not aiogram-i18n
+with Fluent: our keys are dotted ids (``menu.root``, ``error.price.invalid``) — valid
+gettext msgids, not Fluent identifiers, so Fluent would mean renaming every key the code
+and the tests name. ``.po`` files are what translators' tools (Poedit, Weblate) open
+as they are. Babel brings CLDR's plural rules (``ngettext``) and number and currency
+formatting, and ``pybabel`` extracts, updates and compiles the catalogues. aiogram
+ships the I18n core and middleware, so the only new dependency is Babel.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from html import escape
-from typing import Protocol
-
-from diana_bot.texts import en, es
+from diana_bot.texts.catalogues import (
+    DOMAIN,
+    LOCALES,
+    LOCALES_DIR,
+    SOURCE_LOCALE,
+    load_catalogues,
+    supported_locale,
+)
+from diana_bot.texts.formatting import exact_equivalent, format_price
+from diana_bot.texts.translator import (
+    CodedError,
+    Lookup,
+    Translator,
+    placeholders,
+    translator_for,
+)
 
 __all__ = [
-    "DEFAULT_LOCALE",
+    "DOMAIN",
     "LOCALES",
+    "LOCALES_DIR",
+    "SOURCE_LOCALE",
     "CodedError",
+    "Lookup",
     "Translator",
-    "error_text",
-    "normalize_locale",
-    "t",
+    "exact_equivalent",
+    "format_price",
+    "load_catalogues",
+    "placeholders",
+    "supported_locale",
+    "translator_for",
 ]
-
-DEFAULT_LOCALE = "es"
-_CATALOGUES: dict[str, dict[str, str]] = {"es": es.TEXTS, "en": en.TEXTS}
-LOCALES: tuple[str, ...] = tuple(_CATALOGUES)
-
-
-class CodedError(Protocol):
-    """What an error needs for its message: a code (the key is ``"error." + code``) and
-    the template's parameters. Domain errors are such errors; texts never imports them."""
-
-    @property
-    def code(self) -> str: ...
-
-    @property
-    def params(self) -> Mapping[str, object]: ...
-
-
-class _KeepMissing(dict[str, object]):
-    # A template naming a parameter the caller did not pass keeps "{name}" visible
-    # rather than raising KeyError inside a handler.
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
-def normalize_locale(locale: str | None) -> str:
-    """Map a Telegram ``language_code`` such as ``en-US`` to a supported locale."""
-    if not locale:
-        return DEFAULT_LOCALE
-    base = locale.replace("_", "-").split("-", 1)[0].lower()
-    return base if base in _CATALOGUES else DEFAULT_LOCALE
-
-
-def t(key: str, locale: str = DEFAULT_LOCALE, /, **params: object) -> str:
-    """The text for ``key`` in ``locale``, formatted with ``params``.
-
-    Falls back to Spanish when the locale lacks the key, and to the key itself when
-    Spanish lacks it too.
-    """
-    catalogue = _CATALOGUES[normalize_locale(locale)]
-    template = catalogue.get(key) or es.TEXTS.get(key)
-    if template is None:
-        return key
-    try:
-        return template.format_map(_KeepMissing(params))
-    except (ValueError, IndexError):
-        # A malformed template (stray brace, positional field) is a bug in the catalogue;
-        # showing it raw beats failing the user's request.
-        return template
-
-
-def error_text(err: CodedError, locale: str = DEFAULT_LOCALE) -> str:
-    """The message for a domain error in ``locale``."""
-    return t(f"error.{err.code}", locale, **err.params)
-
-
-class Translator:
-    """``t`` bound to one locale; handlers receive it as ``tr``."""
-
-    def __init__(self, locale: str = DEFAULT_LOCALE) -> None:
-        self.locale = normalize_locale(locale)
-
-    def __call__(self, key: str, /, **params: object) -> str:
-        return t(key, self.locale, **params)
-
-    def error(self, err: CodedError) -> str:
-        """A domain error's message, with what the user typed HTML-escaped."""
-        safe = {k: escape(v) if isinstance(v, str) else v for k, v in err.params.items()}
-        return t(f"error.{err.code}", self.locale, **safe)

@@ -20,10 +20,9 @@ from diana_bot.bot.flows.base import AdminFlow, Notes, on_button, token
 from diana_bot.bot.replies import Event, Screen, prompt, show
 from diana_bot.bot.services import BotServices
 from diana_bot.domain import (
+    CURRENCY,
     DomainError,
     ValidationError,
-    format_duration,
-    format_price,
     parse_duration,
     parse_name,
     parse_price,
@@ -85,8 +84,8 @@ async def render(bot: Bot, event: Event, state: FSMContext, svc: BotServices, no
             svc.tr(
                 "tariff.summary",
                 channel=escape(data.get("channel_title", "")),
-                price=format_price(Decimal(data["price"])),
-                duration=format_duration(data["duration_days"], svc.tr.locale),
+                price=svc.tr.price(Decimal(data["price"]), CURRENCY),
+                duration=svc.tr.duration(data["duration_days"]),
                 name=escape(data["name"]),
             ),
             keyboards.flow_confirm(svc.tr, tok, back=True),
@@ -169,8 +168,8 @@ async def confirm(query: CallbackQuery, bot: Bot, state: FSMContext, svc: BotSer
             svc.tr(
                 "tariff.created",
                 name=escape(tariff.name),
-                price=format_price(tariff.price),
-                duration=format_duration(tariff.duration_days, svc.tr.locale),
+                price=svc.tr.price(tariff.price, tariff.currency),
+                duration=svc.tr.duration(tariff.duration_days),
             ),
             keyboards.back_to(svc.tr, "tariffs", "btn.manage_tariffs"),
         ),

@@ -22,8 +22,6 @@ from diana_bot.domain import (
     DomainError,
     Tariff,
     TariffVersionConflict,
-    format_duration,
-    format_price,
 )
 
 
@@ -37,9 +35,9 @@ class TariffEdit(StatesGroup):
 def shown_value(svc: BotServices, item: Tariff, field: str) -> str:
     """A tariff field as the admin reads it (HTML-escaped)."""
     if field == "price":
-        return format_price(item.price, item.currency)
+        return svc.tr.price(item.price, item.currency)
     if field == "duration_days":
-        return format_duration(item.duration_days, svc.tr.locale)
+        return svc.tr.duration(item.duration_days)
     if field == "name":
         return escape(item.name)
     return escape(item.description) if item.description else svc.tr("tariff.no_description")

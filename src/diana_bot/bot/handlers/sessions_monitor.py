@@ -94,7 +94,7 @@ async def clear_one(
         callback_answer.show_alert = True
         await show_sessions(bot, query, svc)
         return
-    callback_answer.text = svc.tr("sessions.cleared", count=1)
+    callback_answer.text = svc.tr.plural("sessions.cleared", 1)
     if removed.key.user_id != query.from_user.id:
         await notify_cleared(bot, svc, removed)
     await show_sessions(bot, query, svc)
@@ -110,14 +110,14 @@ async def ask_clear_all(query: CallbackQuery, bot: Bot, svc: BotServices) -> Non
             ]
         ]
     )
-    await show(bot, query, Screen(svc.tr("sessions.clear_all_ask", count=total), markup))
+    await show(bot, query, Screen(svc.tr.plural("sessions.clear_all_ask", total), markup))
 
 
 async def clear_all(
     query: CallbackQuery, callback_answer: CallbackAnswer, bot: Bot, svc: BotServices
 ) -> None:
     removed = await svc.sessions.clear(everything=True, by=query.from_user.id)
-    callback_answer.text = svc.tr("sessions.cleared", count=len(removed))
+    callback_answer.text = svc.tr.plural("sessions.cleared", len(removed))
     for session in removed:
         if session.key.user_id != query.from_user.id:
             await notify_cleared(bot, svc, session)
