@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     session_ttl_seconds: int = Field(default=600, ge=1, le=7 * 24 * 3600)
     session_sweep_interval_seconds: float = Field(default=60, gt=0, le=3600)
     session_alert_threshold: int = Field(default=100, ge=1)
+    # The fallback language: admins whose Telegram app is in another language than
+    # those the texts cover (each admin is otherwise answered in their own).
     locale: Literal["es", "en"] = "es"
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
