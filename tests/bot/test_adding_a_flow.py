@@ -23,7 +23,7 @@ from aiogram_durable import finish_flow
 from diana_bot.bot import keyboards
 from diana_bot.bot.flows import DEFAULT_FLOWS, Flows
 from diana_bot.bot.flows.base import AdminFlow, Notes, on_button, token
-from diana_bot.bot.replies import Event, Screen, prompt, show
+from diana_bot.bot.replies import Incoming, Screen, prompt, show
 from diana_bot.bot.services import BotServices
 from tests.bot.conftest import ADMIN, Diana
 from tests.support.bot_chat import Chat
@@ -37,7 +37,7 @@ class NoteFlow(StatesGroup):
 
 
 async def start_note(
-    bot: Bot, event: Event, state: FSMContext, svc: BotServices, args: Sequence[str]
+    bot: Bot, event: Incoming, state: FSMContext, svc: BotServices, args: Sequence[str]
 ) -> None:
     await state.set_state(NoteFlow.text)
     await state.set_data({})
@@ -45,7 +45,7 @@ async def start_note(
 
 
 async def render_note(
-    bot: Bot, event: Event, state: FSMContext, svc: BotServices, notes: Notes
+    bot: Bot, event: Incoming, state: FSMContext, svc: BotServices, notes: Notes
 ) -> None:
     tok = await token(state)
     if await state.get_state() == NoteFlow.confirm.state:

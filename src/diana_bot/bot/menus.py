@@ -10,19 +10,19 @@ from html import escape
 from aiogram import Bot
 
 from diana_bot.bot import keyboards
-from diana_bot.bot.replies import Event, Screen, show
+from diana_bot.bot.replies import Incoming, Screen, show
 from diana_bot.bot.services import BotServices
 from diana_bot.domain import DomainError
 from diana_bot.domain.channels import Channel
 from diana_bot.domain.tariffs import Tariff
 
 
-async def show_root(bot: Bot, event: Event, svc: BotServices) -> None:
+async def show_root(bot: Bot, event: Incoming, svc: BotServices) -> None:
     await show(bot, event, Screen(svc.tr("menu.root"), keyboards.root(svc.tr)))
 
 
 async def show_tariffs(
-    bot: Bot, event: Event, svc: BotServices, notes: tuple[str, ...] = ()
+    bot: Bot, event: Incoming, svc: BotServices, notes: tuple[str, ...] = ()
 ) -> None:
     items = await svc.tariffs.list_active()
     text = svc.tr("menu.tariffs") if items else svc.tr("menu.tariffs_empty")
@@ -30,7 +30,7 @@ async def show_tariffs(
 
 
 async def show_channels(
-    bot: Bot, event: Event, svc: BotServices, notes: tuple[str, ...] = ()
+    bot: Bot, event: Incoming, svc: BotServices, notes: tuple[str, ...] = ()
 ) -> None:
     items = await svc.channels.list(active_only=True)
     text = svc.tr("menu.channels") if items else svc.tr("menu.channels_empty")
@@ -58,7 +58,9 @@ def channel_text(svc: BotServices, item: Channel) -> str:
     )
 
 
-async def active_tariff(bot: Bot, event: Event, svc: BotServices, tariff_id: int) -> Tariff | None:
+async def active_tariff(
+    bot: Bot, event: Incoming, svc: BotServices, tariff_id: int
+) -> Tariff | None:
     """The tariff if it exists and is active; otherwise None, after showing the list
     with the reason."""
     try:
@@ -73,7 +75,7 @@ async def active_tariff(bot: Bot, event: Event, svc: BotServices, tariff_id: int
 
 
 async def show_tariff(
-    bot: Bot, event: Event, svc: BotServices, tariff_id: int, notes: tuple[str, ...] = ()
+    bot: Bot, event: Incoming, svc: BotServices, tariff_id: int, notes: tuple[str, ...] = ()
 ) -> None:
     item = await active_tariff(bot, event, svc, tariff_id)
     if item is not None:

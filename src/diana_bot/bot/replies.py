@@ -32,7 +32,8 @@ log = structlog.get_logger(__name__)
 MAX_TEXT = 4096
 PROMPT_KEY = "_prompt"
 
-Event = Message | CallbackQuery
+# What the admin sent that a screen answers: a message, or a press of a button.
+Incoming = Message | CallbackQuery
 T = TypeVar("T")
 
 # What a Bot API call can raise when Telegram (or what stands between) fails.
@@ -66,7 +67,7 @@ class Screen:
         return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
 
 
-def chat_id_of(event: Event) -> int:
+def chat_id_of(event: Incoming) -> int:
     if isinstance(event, Message):
         return event.chat.id
     if event.message is not None:
@@ -74,7 +75,7 @@ def chat_id_of(event: Event) -> int:
     return event.from_user.id
 
 
-async def show(bot: Bot, event: Event, screen: Screen) -> Message | None:
+async def show(bot: Bot, event: Incoming, screen: Screen) -> Message | None:
     """Edit the pressed message in place, or send a new one; None if Telegram failed."""
     text = screen.rendered()
     if isinstance(event, CallbackQuery) and isinstance(event.message, Message):
@@ -104,7 +105,7 @@ async def send(bot: Bot, chat_id: int, screen: Screen) -> Message | None:
     )
 
 
-async def prompt(bot: Bot, event: Event, state: FSMContext, screen: Screen) -> None:
+async def prompt(bot: Bot, event: Incoming, state: FSMContext, screen: Screen) -> None:
     """Show a flow's prompt and remember it, so its keyboard can be stripped on expiry,
     and the language it was shown in, for the notices sent outside any update.
 

@@ -16,7 +16,7 @@ from diana_bot.bot import keyboards
 from diana_bot.bot.callbacks import ENTRY_SEP, Start
 from diana_bot.bot.flows import channel_registration, deactivation, tariff_creation, tariff_edit
 from diana_bot.bot.flows.base import AdminFlow, Notes, title_of, token
-from diana_bot.bot.replies import Event, Screen, show
+from diana_bot.bot.replies import Incoming, Screen, show
 from diana_bot.bot.services import BotServices
 
 __all__ = ["DEFAULT_FLOWS", "AdminFlow", "Flows"]
@@ -55,7 +55,7 @@ class Flows:
             )
 
     async def open(
-        self, bot: Bot, event: Event, state: FSMContext, svc: BotServices, start: Start
+        self, bot: Bot, event: Incoming, state: FSMContext, svc: BotServices, start: Start
     ) -> None:
         """Start the flow a Start button names; an unknown one shows the root menu."""
         flow = self._by_name.get(start.flow)
@@ -65,7 +65,7 @@ class Flows:
         await flow.start(bot, event, state, svc, start.args.split(ENTRY_SEP) if start.args else ())
 
     async def offer_resume(
-        self, bot: Bot, event: Event, state: FSMContext, svc: BotServices, then: Start
+        self, bot: Bot, event: Incoming, state: FSMContext, svc: BotServices, then: Start
     ) -> bool:
         """If a flow is open, ask whether to continue it or discard it (and then do
         ``then``); True when asked."""
@@ -85,7 +85,7 @@ class Flows:
         return True
 
     async def render_current(
-        self, bot: Bot, event: Event, state: FSMContext, svc: BotServices, notes: Notes = ()
+        self, bot: Bot, event: Incoming, state: FSMContext, svc: BotServices, notes: Notes = ()
     ) -> bool:
         """Show the open flow's current prompt again; False when no flow is open."""
         flow = self.of_state(await state.get_state())

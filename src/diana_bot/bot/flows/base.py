@@ -22,15 +22,15 @@ from aiogram.types import CallbackQuery
 
 from aiogram_durable import session_id_of
 from diana_bot.bot.callbacks import ENTRY_SEP, FlowButton, Resume, Start, token_of
-from diana_bot.bot.replies import Event
+from diana_bot.bot.replies import Incoming
 from diana_bot.bot.services import BotServices
 
 Notes = tuple[str, ...]
 # Shows the open step's prompt (with notes above it: an error, a warning).
-Renderer = Callable[[Bot, Event, FSMContext, BotServices, Notes], Awaitable[None]]
+Renderer = Callable[[Bot, Incoming, FSMContext, BotServices, Notes], Awaitable[None]]
 # Opens the flow from its entry button; the arguments come from callback data, so a
 # starter checks them (a forged button must change nothing).
-Starter = Callable[[Bot, Event, FSMContext, BotServices, Sequence[str]], Awaitable[None]]
+Starter = Callable[[Bot, Incoming, FSMContext, BotServices, Sequence[str]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def per_step(renderers: Mapping[State, Renderer], default: Renderer) -> Renderer
     by_state = {state.state: renderer for state, renderer in renderers.items()}
 
     async def render(
-        bot: Bot, event: Event, state: FSMContext, svc: BotServices, notes: Notes
+        bot: Bot, event: Incoming, state: FSMContext, svc: BotServices, notes: Notes
     ) -> None:
         current = await state.get_state()
         await by_state.get(current, default)(bot, event, state, svc, notes)

@@ -25,7 +25,7 @@ from aiogram_durable import finish_flow, session_id_of
 from diana_bot.bot import keyboards
 from diana_bot.bot.callbacks import FlowButton
 from diana_bot.bot.flows.base import AdminFlow, Notes, on_button, per_step, token
-from diana_bot.bot.replies import TELEGRAM_FAILURES, Event, Screen, failure_text, prompt, show
+from diana_bot.bot.replies import TELEGRAM_FAILURES, Incoming, Screen, failure_text, prompt, show
 from diana_bot.bot.services import BotServices
 from diana_bot.domain import ChannelAlreadyRegistered, DomainError, ValidationError
 from diana_bot.domain.parsing import parse_channel_ref
@@ -47,7 +47,7 @@ _ANSWERS_ABOUT_THE_CHAT = (TelegramBadRequest, TelegramForbiddenError, TelegramN
 
 
 async def start(
-    bot: Bot, event: Event, state: FSMContext, svc: BotServices, args: Sequence[str]
+    bot: Bot, event: Incoming, state: FSMContext, svc: BotServices, args: Sequence[str]
 ) -> None:
     await state.set_state(ChannelRegistration.ref)
     await state.set_data({})
@@ -55,7 +55,7 @@ async def start(
 
 
 async def render_ref(
-    bot: Bot, event: Event, state: FSMContext, svc: BotServices, notes: Notes
+    bot: Bot, event: Incoming, state: FSMContext, svc: BotServices, notes: Notes
 ) -> None:
     await prompt(
         bot,
@@ -66,7 +66,7 @@ async def render_ref(
 
 
 async def render_confirm(
-    bot: Bot, event: Event, state: FSMContext, svc: BotServices, notes: Notes
+    bot: Bot, event: Incoming, state: FSMContext, svc: BotServices, notes: Notes
 ) -> None:
     data = await state.get_data()
     tok = await token(state)

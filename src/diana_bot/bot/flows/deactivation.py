@@ -19,7 +19,7 @@ from aiogram_durable import finish_flow
 from diana_bot.bot import keyboards
 from diana_bot.bot.flows.base import AdminFlow, Notes, on_button, token
 from diana_bot.bot.menus import show_channels, show_tariffs
-from diana_bot.bot.replies import Event, Screen, prompt
+from diana_bot.bot.replies import Incoming, Screen, prompt
 from diana_bot.bot.services import BotServices
 from diana_bot.domain import DomainError
 
@@ -33,7 +33,9 @@ class Deactivation(StatesGroup):
     confirm = State()
 
 
-async def _back_to_list(bot: Bot, event: Event, svc: BotServices, what: str, notes: Notes) -> None:
+async def _back_to_list(
+    bot: Bot, event: Incoming, svc: BotServices, what: str, notes: Notes
+) -> None:
     if what == "tariff":
         await show_tariffs(bot, event, svc, notes)
     else:
@@ -41,7 +43,7 @@ async def _back_to_list(bot: Bot, event: Event, svc: BotServices, what: str, not
 
 
 async def start(
-    bot: Bot, event: Event, state: FSMContext, svc: BotServices, args: Sequence[str]
+    bot: Bot, event: Incoming, state: FSMContext, svc: BotServices, args: Sequence[str]
 ) -> None:
     """``args``: tariff or channel, and its id. Asks first; a missing or inactive one is
     refused now."""
@@ -67,7 +69,9 @@ async def start(
     await render(bot, event, state, svc, ())
 
 
-async def render(bot: Bot, event: Event, state: FSMContext, svc: BotServices, notes: Notes) -> None:
+async def render(
+    bot: Bot, event: Incoming, state: FSMContext, svc: BotServices, notes: Notes
+) -> None:
     data = await state.get_data()
     what, name = data["what"], escape(data["name"])
     text = svc.tr(f"{what}.deactivate_ask", name=name, title=name)

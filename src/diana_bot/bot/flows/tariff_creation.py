@@ -17,7 +17,7 @@ from aiogram_durable import finish_flow, session_id_of
 from diana_bot.bot import keyboards
 from diana_bot.bot.callbacks import FlowButton
 from diana_bot.bot.flows.base import AdminFlow, Notes, on_button, token
-from diana_bot.bot.replies import Event, Screen, prompt, show
+from diana_bot.bot.replies import Incoming, Screen, prompt, show
 from diana_bot.bot.services import BotServices
 from diana_bot.domain import (
     CURRENCY,
@@ -53,7 +53,7 @@ _ASK = {
 
 
 async def start(
-    bot: Bot, event: Event, state: FSMContext, svc: BotServices, args: Sequence[str]
+    bot: Bot, event: Incoming, state: FSMContext, svc: BotServices, args: Sequence[str]
 ) -> None:
     vip = await svc.channels.list(active_only=True, kind="vip")
     if not vip:
@@ -70,7 +70,9 @@ async def start(
     await render(bot, event, state, svc, ())
 
 
-async def render(bot: Bot, event: Event, state: FSMContext, svc: BotServices, notes: Notes) -> None:
+async def render(
+    bot: Bot, event: Incoming, state: FSMContext, svc: BotServices, notes: Notes
+) -> None:
     current = await state.get_state()
     tok = await token(state)
     data = await state.get_data()

@@ -15,7 +15,7 @@ from aiogram_durable import cancel_flow, finish_flow
 from diana_bot.bot import keyboards
 from diana_bot.bot.flows.base import AdminFlow, Notes, on_button, per_step, token
 from diana_bot.bot.menus import active_tariff, show_tariff, show_tariffs
-from diana_bot.bot.replies import Event, Screen, prompt, show
+from diana_bot.bot.replies import Incoming, Screen, prompt, show
 from diana_bot.bot.services import BotServices
 from diana_bot.domain import (
     EDITABLE_FIELDS,
@@ -44,7 +44,7 @@ def shown_value(svc: BotServices, item: Tariff, field: str) -> str:
 
 
 async def start(
-    bot: Bot, event: Event, state: FSMContext, svc: BotServices, args: Sequence[str]
+    bot: Bot, event: Incoming, state: FSMContext, svc: BotServices, args: Sequence[str]
 ) -> None:
     """``args``: the tariff id and the field to edit."""
     if len(args) != 2 or not args[0].isdigit() or args[1] not in EDITABLE_FIELDS:
@@ -62,7 +62,7 @@ async def start(
 
 
 async def _tariff_or_end(
-    bot: Bot, event: Event, state: FSMContext, svc: BotServices, tariff_id: int
+    bot: Bot, event: Incoming, state: FSMContext, svc: BotServices, tariff_id: int
 ) -> Tariff | None:
     """The tariff being edited; if it is gone, end the flow and say why."""
     try:
@@ -74,7 +74,7 @@ async def _tariff_or_end(
 
 
 async def render_value(
-    bot: Bot, event: Event, state: FSMContext, svc: BotServices, notes: Notes
+    bot: Bot, event: Incoming, state: FSMContext, svc: BotServices, notes: Notes
 ) -> None:
     data = await state.get_data()
     item = await _tariff_or_end(bot, event, state, svc, data["tariff_id"])
@@ -90,7 +90,7 @@ async def render_value(
 
 
 async def render_overwrite(
-    bot: Bot, event: Event, state: FSMContext, svc: BotServices, notes: Notes
+    bot: Bot, event: Incoming, state: FSMContext, svc: BotServices, notes: Notes
 ) -> None:
     data = await state.get_data()
     item = await _tariff_or_end(bot, event, state, svc, data["tariff_id"])
@@ -110,7 +110,7 @@ async def render_overwrite(
     )
 
 
-async def _apply(bot: Bot, event: Event, state: FSMContext, svc: BotServices, raw: str) -> None:
+async def _apply(bot: Bot, event: Incoming, state: FSMContext, svc: BotServices, raw: str) -> None:
     data = await state.get_data()
     try:
         item = await svc.tariffs.update_field(

@@ -13,12 +13,12 @@ from diana_bot.bot import keyboards
 from diana_bot.bot.callbacks import FlowButton, Resume, Start
 from diana_bot.bot.flows import Flows
 from diana_bot.bot.flows.base import OpenSessionButton, title_of
-from diana_bot.bot.replies import Event, Screen, show
+from diana_bot.bot.replies import Incoming, Screen, show
 from diana_bot.bot.services import BotServices
 
 
 async def _cancel(
-    bot: Bot, event: Event, state: FSMContext, svc: BotServices, flows: Flows, by: int | None
+    bot: Bot, event: Incoming, state: FSMContext, svc: BotServices, flows: Flows, by: int | None
 ) -> None:
     current = await state.get_state()
     if current is None:

@@ -11,7 +11,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from diana_bot.bot.callbacks import Menu, SessionsAct
 from diana_bot.bot.flows.base import title_of
 from diana_bot.bot.notifier import notify_cleared
-from diana_bot.bot.replies import Event, Screen, show
+from diana_bot.bot.replies import Incoming, Screen, show
 from diana_bot.bot.services import BotServices
 
 _MAX_LISTED = 20
@@ -29,7 +29,7 @@ def _duration(seconds: float) -> str:
 
 
 async def show_sessions(
-    bot: Bot, event: Event, svc: BotServices, notes: tuple[str, ...] = ()
+    bot: Bot, event: Incoming, svc: BotServices, notes: tuple[str, ...] = ()
 ) -> None:
     counts = await svc.sessions.count_by_type()
     active = await svc.sessions.list_active(limit=_MAX_LISTED)
