@@ -16,6 +16,7 @@ from diana_bot.bot import keyboards
 from diana_bot.bot.callbacks import ENTRY_SEP, Start
 from diana_bot.bot.flows import channel_registration, deactivation, tariff_creation, tariff_edit
 from diana_bot.bot.flows.base import AdminFlow, Notes, title_of, token
+from diana_bot.bot.menus import show_root
 from diana_bot.bot.replies import Incoming, Screen, show
 from diana_bot.bot.services import BotServices
 
@@ -30,6 +31,7 @@ class Flows:
         self._by_name = {flow.name: flow for flow in self._all}
         if len(self._by_name) != len(self._all):
             raise ValueError("two flows share a name")
+        self._by_state = {s.state: flow for flow in self._all for s in flow.steps}
 
     def __iter__(self) -> Iterator[AdminFlow]:
         return iter(self._all)
@@ -43,9 +45,7 @@ class Flows:
         return flow.name if flow else DEFAULT_SESSION_TYPE
 
     def of_state(self, state: str | None) -> AdminFlow | None:
-        if state is None:
-            return None
-        return next((flow for flow in self._all if flow.owns(state)), None)
+        return self._by_state.get(state) if state is not None else None
 
     def register_on(self, storage: SessionStorage) -> None:
         """Declare each flow as a session type of the FSM storage."""
@@ -60,7 +60,7 @@ class Flows:
         """Start the flow a Start button names; an unknown one shows the root menu."""
         flow = self._by_name.get(start.flow)
         if flow is None:
-            await show(bot, event, Screen(svc.tr("menu.root"), keyboards.root(svc.tr)))
+            await show_root(bot, event, svc)
             return
         await flow.start(bot, event, state, svc, start.args.split(ENTRY_SEP) if start.args else ())
 
@@ -76,7 +76,7 @@ class Flows:
         screen = Screen(
             svc.tr(
                 "session.unfinished",
-                flow=title_of(svc, self.session_type_of(current)),
+                flow=title_of(svc, flow.name if flow else DEFAULT_SESSION_TYPE),
                 step=flow.step_number(current) if flow else 1,
             ),
             keyboards.resume(svc.tr, await token(state), then.entry),

@@ -59,9 +59,6 @@ class AdminFlow:
             raise ValueError(f"flow name {self.name!r} may not contain {ENTRY_SEP!r} or ':'")
         object.__setattr__(self, "_step_of", {s.state or "": n for s, n in self.steps.items()})
 
-    def owns(self, state: str) -> bool:
-        return state in self._step_of
-
     def step_number(self, state: str) -> int:
         return self._step_of.get(state, 1)
 
