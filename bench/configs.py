@@ -87,11 +87,14 @@ async def _counted_redis_backend(
     no redis-py connection class): the same store and locks, prefix and in-flight cap."""
     connection_class = counter.redis_class()
     store_client: redis.asyncio.Redis = redis.asyncio.Redis.from_url(
-        url, decode_responses=False, connection_class=connection_class
+        url,
+        decode_responses=False,
+        connection_class=connection_class,
+        max_connections=DEFAULT_MAX_IN_FLIGHT,
     )
     await store_client.ping()
     locks_client: redis.asyncio.Redis = redis.asyncio.Redis.from_url(
-        url, connection_class=connection_class
+        url, connection_class=connection_class, max_connections=DEFAULT_MAX_IN_FLIGHT
     )
     return SessionBackend(
         RedisSessionStore(

@@ -258,3 +258,27 @@ async def test_waiting_for_a_held_redis_lock_does_not_poll(redis_server: RedisSe
 async def _set_calls(client: aioredis.Redis) -> int:
     stats = await client.info("commandstats")
     return int(stats.get("cmdstat_set", {}).get("calls", 0))
+
+
+async def test_more_redis_updates_in_flight_than_connections_wait_for_one(
+    redis_server: RedisServer,
+) -> None:
+    # redis-py's pool raises rather than waits: 40 updates on a pool of 4 used to fail.
+    client = aioredis.Redis.from_url(redis_server.url(61), max_connections=4)
+    locks = RedisKeyLocks(client, prefix="lk-many", max_in_flight=4)
+    done: list[int] = []
+
+    async def update(user: int) -> None:
+        async with locks.lock(SessionKey(1, user, user)):
+            done.append(user)
+
+    try:
+        await asyncio.gather(*(update(user) for user in range(40)))
+        assert sorted(done) == list(range(40))
+    finally:
+        await locks.close()
+
+
+def test_redis_locks_need_a_command_in_flight(redis_server: RedisServer) -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        RedisKeyLocks(aioredis.Redis.from_url(redis_server.url(61)), max_in_flight=0)

@@ -46,8 +46,8 @@ async def open_backend(
       share it; ``store_pool`` (default 5) and ``lock_pool`` cap the two pools'
       connections. Each update in hand holds a lock connection: ``lock_pool`` bounds
       how many run at once.
-    * ``redis://…``: leased Redis locks; ``store_pool`` (default 20) caps commands in
-      flight.
+    * ``redis://…``: leased Redis locks; ``store_pool`` (default 100) caps the commands
+      in flight of the store and of the locks, each (so their connections).
 
     ``namespace`` prefixes Redis keys and PostgreSQL lock ids, so two bots can share a
     server; every process of one bot must use the same. ``pg_connection_class``: an
@@ -60,10 +60,15 @@ async def open_backend(
 
         from aiogram_durable.redis import DEFAULT_MAX_IN_FLIGHT, RedisSessionStore
 
+        in_flight = store_pool or DEFAULT_MAX_IN_FLIGHT
         store: SessionStore = await RedisSessionStore.connect(
-            url, clock, prefix=namespace, max_in_flight=store_pool or DEFAULT_MAX_IN_FLIGHT
+            url, clock, prefix=namespace, max_in_flight=in_flight
         )
-        locks = RedisKeyLocks(aioredis.Redis.from_url(url), prefix=namespace)
+        locks = RedisKeyLocks(
+            aioredis.Redis.from_url(url, max_connections=in_flight),
+            prefix=namespace,
+            max_in_flight=in_flight,
+        )
         return SessionBackend(store, locks)
     if backend == "sqlite":
         from aiogram_durable.sqlite import SqliteSessionStore

@@ -6,10 +6,11 @@ from __future__ import annotations
 import asyncio
 import math
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager, suppress
 from typing import Any, Final
 
+from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -17,6 +18,7 @@ from aiogram_durable.locks import LocalKeyLocks
 from aiogram_durable.logs import get_logger
 from aiogram_durable.model import SessionKey
 from aiogram_durable.redis import (
+    DEFAULT_MAX_IN_FLIGHT,
     EXTEND,
     LOCK_AND_READ,
     RELEASE,
@@ -59,6 +61,10 @@ class RedisKeyLocks:
     a holder that dies lets go within one lease. Losing the lease (Redis gave it to
     another holder, or is gone) is logged as a warning; neither renewing nor releasing
     ever raises into the update, whose work is already committed.
+
+    At most ``max_in_flight`` of its commands run at once, first come first served,
+    waits included (one per key another process holds: this process's own updates of
+    a key queue on a local lock first); give ``client`` a pool at least that large.
     """
 
     def __init__(
@@ -68,8 +74,15 @@ class RedisKeyLocks:
         prefix: str = "durable",
         lease_seconds: float = 30.0,
         wait_seconds: float = 60.0,
+        max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
     ) -> None:
+        if max_in_flight < 1:
+            raise ValueError("max_in_flight must be at least 1")
         self._client = client
+        # First come, first served, and never more commands (so connections) than the
+        # client's pool allows: redis-py's pool raises MaxConnectionsError instead of
+        # waiting, which failed every update past the 100th in flight.
+        self._in_flight = asyncio.Semaphore(max_in_flight)
         self._keys = RedisKeys(prefix)
         self._lease = lease_seconds
         self._lease_ms = max(1, round(lease_seconds * 1000))
@@ -85,34 +98,34 @@ class RedisKeyLocks:
         async with self._local.lock(key):
             held = await self._acquire(key)
             token = hold(key, held)
-            renewal = asyncio.create_task(self._renew(held, key))
+            renewal = _Renewal(self._lease / 3, self._renew(held, key))
             try:
                 yield
             finally:
                 let_go(token)
-                renewal.cancel()
-                with suppress(asyncio.CancelledError):
-                    await renewal
+                await renewal.stop()
                 await self._release(held, key)
 
     def _names(self, key: SessionKey) -> list[str]:
-        return [self._keys.lock(key), self._keys.wake(key), self._keys.waiting(key)]
+        # What the lock scripts take; they build the lock's own key names from these.
+        return [self._keys.prefix, self._keys.record(key)]
 
     async def _acquire(self, key: SessionKey) -> HeldLock:
-        lock, wake, waiting = self._names(key)
-        script_keys = [lock, self._keys.record(key), wake, waiting]
+        wake = self._keys.wake(key)
+        script_keys = self._names(key)
         token = secrets.token_hex(16)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._wait
         while True:
             try:
-                reply = await run_script(
-                    self._lock_and_read, script_keys, [token, self._lease_ms, _FALLBACK_MS]
-                )
+                async with self._in_flight:
+                    reply = await run_script(
+                        self._lock_and_read, script_keys, [token, self._lease_ms, _FALLBACK_MS]
+                    )
             except BaseException:
                 # Cancelled mid-call: the lock may have been granted to this token.
                 with suppress(RedisError):
-                    await run_script(self._release_script, self._names(key), [token])
+                    await self._run(self._release_script, self._names(key), [token])
                 raise
             if reply[0] == 1:
                 return HeldLock(self._keys, key, token, reply[1:], self._server)
@@ -133,16 +146,17 @@ class RedisKeyLocks:
         timeout = max(1, math.ceil(seconds * 1000)) / 1000
         # A client socket timeout shorter than the wait ends it early: look again.
         with suppress(RedisTimeoutError):
-            await self._client.blpop([wake], timeout=timeout)
+            async with self._in_flight:
+                await self._client.blpop([wake], timeout=timeout)
 
     async def _renew(self, held: HeldLock, key: SessionKey) -> None:
+        # Started by ``_Renewal`` a third of the lease after the lock was taken.
         while True:
-            await asyncio.sleep(self._lease / 3)
             if held.released:
                 return  # the update's write released it; nothing left to renew
             try:
-                ours = await self._extend_script(
-                    keys=[held.lock], args=[held.token, self._lease_ms]
+                ours = await self._run(
+                    self._extend_script, [held.lock], [held.token, self._lease_ms]
                 )
             except RedisError as exc:
                 if not held.released:
@@ -152,6 +166,7 @@ class RedisKeyLocks:
                 held.released = held.lost = True
                 log.warning("session.lock_lost", key=str(key), error="not_ours")
                 return
+            await asyncio.sleep(self._lease / 3)
 
     async def _release(self, held: HeldLock, key: SessionKey) -> None:
         """Release what the update's write did not; never raises a Redis error."""
@@ -163,7 +178,7 @@ class RedisKeyLocks:
             return
         held.released = True
         try:
-            ours = await run_script(self._release_script, self._names(key), [held.token])
+            ours = await self._run(self._release_script, self._names(key), [held.token])
         except RedisError as exc:
             # Already lost or Redis is down: the lease ends anyway.
             log.warning("session.lock_release_failed", key=str(key), error=type(exc).__name__)
@@ -172,8 +187,42 @@ class RedisKeyLocks:
         if not ours and not held.unsure:
             log.warning("session.lock_release_failed", key=str(key), error="not_ours")
 
+    async def _run(self, script: AsyncScript, keys: list[str], args: list[Any]) -> Any:
+        async with self._in_flight:
+            return await run_script(script, keys, args)
+
     async def close(self) -> None:
         await self._client.aclose()
 
     def reset_connections(self) -> None:
         return None  # redis-py reconnects by itself
+
+
+class _Renewal:
+    """Runs a lock's renewal loop once a third of its lease has passed, from a timer.
+
+    Almost every update ends long before its first renewal is due; a timer costs it a
+    few microseconds where a renewal task per update (created, then cancelled and
+    awaited) cost ~20 µs of CPU here.
+    """
+
+    def __init__(self, delay: float, renewal: Coroutine[Any, Any, None]) -> None:
+        self._renewal: Coroutine[Any, Any, None] | None = renewal
+        self._task: asyncio.Task[None] | None = None
+        self._timer = asyncio.get_running_loop().call_later(delay, self._start)
+
+    def _start(self) -> None:
+        if self._renewal is not None:
+            self._task = asyncio.create_task(self._renewal)
+            self._renewal = None
+
+    async def stop(self) -> None:
+        """Stop the renewals, started or not."""
+        self._timer.cancel()
+        if self._renewal is not None:
+            self._renewal.close()  # never started: nothing to await
+            self._renewal = None
+        if self._task is not None:
+            self._task.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._task
