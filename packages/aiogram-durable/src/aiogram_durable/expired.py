@@ -30,8 +30,10 @@ SWEEP_BACKLOG = 5000
 # on PostgreSQL, for the write lock on SQLite), so it stays short; the span follows.
 # PostgreSQL uses this one. Sweeping 1M sessions (half expired) with 500 steps/s
 # arriving, 2 runs each on the 2-core VM: 5 ms batches took 10 s and made the steps' p99
-# 9-11 ms (idle 1.3-1.6 ms); 1 ms batches took 26 s and kept it at 4 ms.
-RANGE_BATCH_TARGET_S = 0.001
+# 9-11 ms (idle 1.3-1.6 ms); 2 ms batches 13-14 s and ~5 ms; 1 ms batches 26 s and 4 ms,
+# but a 100k sweep took 2.2-2.5 s (1.0-1.2 s at 2 ms, 0.8-1.0 s at 5 ms): per-batch
+# costs take over below 2 ms.
+RANGE_BATCH_TARGET_S = 0.002
 
 # Where session id, user id, type and step sit in a row in ``KEYED_COLUMNS`` order.
 _ID, _USER, _TYPE, _STEP = 3, 2, 4, 6
