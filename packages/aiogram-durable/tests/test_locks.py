@@ -180,8 +180,19 @@ class _Warnings:
             self.lost.set()
 
 
-def _redis_locks(redis_server: RedisServer, prefix: str, **options: float) -> RedisKeyLocks:
-    return RedisKeyLocks(aioredis.Redis.from_url(redis_server.url(61)), prefix=prefix, **options)
+def _redis_locks(
+    redis_server: RedisServer,
+    prefix: str,
+    *,
+    lease_seconds: float = 30.0,
+    wait_seconds: float = 60.0,
+) -> RedisKeyLocks:
+    return RedisKeyLocks(
+        aioredis.Redis.from_url(redis_server.url(61)),
+        prefix=prefix,
+        lease_seconds=lease_seconds,
+        wait_seconds=wait_seconds,
+    )
 
 
 async def test_redis_lease_is_renewed_while_the_update_runs(redis_server: RedisServer) -> None:
