@@ -593,7 +593,7 @@ class RedisSessionStore(SessionStore):
             raise ValueError("prefix must not be empty")
         self.client = client
         self.keys = RedisKeys(prefix)
-        self._prefix = [prefix]
+        self._prefix_only = [prefix]  # the keys of a script that is not about one session
         self._grace_ms = grace // timedelta(milliseconds=1)
         self._in_flight = InFlightLimit(max_in_flight)
         self._server = server_of(client)
@@ -641,7 +641,7 @@ class RedisSessionStore(SessionStore):
         return self.client.register_script(_PRELUDE + body)
 
     async def _run(self, script: AsyncScript, record: str | None, args: Sequence[Any]) -> list[Any]:
-        keys = self._prefix if record is None else [self.keys.prefix, record]
+        keys = self._prefix_only if record is None else [self.keys.prefix, record]
         async with self._in_flight:
             reply: list[Any] = await run_script(script, keys, args)
         return reply

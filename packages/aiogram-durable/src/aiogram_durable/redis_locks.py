@@ -118,10 +118,9 @@ class RedisKeyLocks:
         deadline = loop.time() + self._wait
         while True:
             try:
-                async with self._in_flight:
-                    reply = await run_script(
-                        self._lock_and_read, script_keys, [token, self._lease_ms, _FALLBACK_MS]
-                    )
+                reply = await self._run(
+                    self._lock_and_read, script_keys, [token, self._lease_ms, _FALLBACK_MS]
+                )
             except BaseException:
                 # Cancelled mid-call: the lock may have been granted to this token.
                 with suppress(RedisError):
